@@ -1,0 +1,115 @@
+import { defineBoolean, defineInt, defineString } from 'firebase-functions/params';
+import { z } from 'zod';
+
+// Deploy-time params: the Firebase CLI prompts for them or reads functions/.env.<project>.
+// Trigger options bind the params themselves; handlers read the typed config below.
+export const params = {
+  region: defineString('FUNCTIONS_REGION', { default: 'us-central1', description: 'Region of every function.' }),
+  enforceAppCheck: defineBoolean('ENFORCE_APP_CHECK', { default: false, description: 'Reject callable requests without a valid App Check token.' }),
+  maxInstances: defineInt('MAX_INSTANCES', { default: 20, description: 'Max instances per callable; with DB_POOL_SIZE it bounds SQL connections.' }),
+  concurrency: defineInt('CONCURRENCY', { default: 40, description: 'Concurrent requests per callable instance.' }),
+  memory: defineString('MEMORY', { default: '512MiB', description: 'Memory per function instance.' }),
+  instanceConnectionName: defineString('INSTANCE_CONNECTION_NAME', { default: '', description: 'Cloud SQL instance (project:region:instance); empty means DATABASE_URL.' }),
+  dbName: defineString('DB_NAME', { default: 'focus', description: 'Database name on the Cloud SQL instance.' }),
+  dbIamUser: defineString('DB_IAM_USER', { default: '', description: 'IAM database user, e.g. sa-name@project.iam (no .gserviceaccount.com).' }),
+  dbPoolSize: defineInt('DB_POOL_SIZE', { default: 5, description: 'SQL connections per function instance.' }),
+  streakTopic: defineString('STREAK_TOPIC', { default: 'streak-updated', description: 'Pub/Sub topic of streak-updated events.' }),
+  qualifyMinutes: defineInt('QUALIFY_MINUTES', { default: 30, description: 'Minutes of focus that make a local date qualify.' }),
+};
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const flag = z.enum(['true', 'false']).default('false').transform((v) => v === 'true');
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
+    .refine((v) => v === undefined || URL.canParse(v), 'is not a valid URL'),
+  INSTANCE_CONNECTION_NAME: z
+    .string()
+    .trim()
+    .default('')
+    .refine((v) => v === '' || /^[^:]+:[^:]+:[^:]+$/.test(v), 'must look like project:region:instance'),
+  DB_NAME: z.string().default('focus'),
+  DB_IAM_USER: z.string().default(''),
+  DB_IP_TYPE: z.enum(['PUBLIC', 'PRIVATE', 'PSC']).default('PRIVATE'),
+  DB_POOL_SIZE: int(5, 1, 100),
+  DB_STATEMENT_TIMEOUT_MS: int(5000, 100, 600_000),
+  DB_CONNECT_TIMEOUT_MS: int(3000, 100, 120_000),
+  EMBEDDED_DB_DIR: z.string().default('.data/pglite'),
+  EMBEDDED_DB_PORT: int(5433, 0, 65535),
+  QUALIFY_MINUTES: int(30, 1, 1440),
+  MAX_SESSION_HOURS: int(24, 1, 24),
+  STREAK_TOPIC: z.string().min(1).default('streak-updated'),
+  PUBLISH_TIMEOUT_MS: int(1500, 50, 60_000),
+  PUBSUB_EMULATOR_HOST: z.string().optional(),
+  FIRESTORE_EMULATOR_HOST: z.string().optional(),
+  GOOGLE_APPLICATION_CREDENTIALS: z.string().optional(),
+  GCLOUD_PROJECT: z.string().optional(),
+  // Set by Cloud Run / Cloud Functions: we are deployed, real credentials exist.
+  K_SERVICE: z.string().optional(),
+  FUNCTIONS_EMULATOR: flag,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  database: {
+    url?: string;
+    cloudSql?: { instanceConnectionName: string; database: string; iamUser: string; ipType: 'PUBLIC' | 'PRIVATE' | 'PSC' };
+    embedded: { dataDir: string; port: number };
+    poolSize: number;
+    statementTimeoutMs: number;
+    connectTimeoutMs: number;
+  };
+  qualifySeconds: number;
+  maxSessionHours: number;
+  streakTopic: string;
+  publishTimeoutMs: number;
+  /** Whether real Google clients may be built here (emulator host set or real credentials). */
+  google: { firestore: boolean; pubsub: boolean; projectId?: string };
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config/invalid';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  }
+  const e = parsed.data;
+  // Only deployed code or explicit credentials may reach Google; anything else would probe the metadata server.
+  const realCredentials = Boolean(e.K_SERVICE || e.GOOGLE_APPLICATION_CREDENTIALS);
+  const demoProject = (e.GCLOUD_PROJECT ?? '').startsWith('demo-');
+  return {
+    database: {
+      url: e.DATABASE_URL,
+      cloudSql: e.INSTANCE_CONNECTION_NAME
+        ? { instanceConnectionName: e.INSTANCE_CONNECTION_NAME, database: e.DB_NAME, iamUser: e.DB_IAM_USER, ipType: e.DB_IP_TYPE }
+        : undefined,
+      embedded: { dataDir: e.EMBEDDED_DB_DIR, port: e.EMBEDDED_DB_PORT },
+      poolSize: e.DB_POOL_SIZE,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+    },
+    qualifySeconds: e.QUALIFY_MINUTES * 60,
+    maxSessionHours: e.MAX_SESSION_HOURS,
+    streakTopic: e.STREAK_TOPIC,
+    publishTimeoutMs: e.PUBLISH_TIMEOUT_MS,
+    google: {
+      firestore: Boolean(e.FIRESTORE_EMULATOR_HOST) || (realCredentials && !demoProject),
+      pubsub: Boolean(e.PUBSUB_EMULATOR_HOST) || (realCredentials && !demoProject),
+      projectId: e.GCLOUD_PROJECT,
+    },
+  };
+}

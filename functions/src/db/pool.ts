@@ -1,0 +1,89 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createPool, type DatabasePool } from 'slonik';
+import type { Config } from '../config';
+import { ConfigError } from '../config';
+import { isListening, startEmbeddedDatabase } from './embedded';
+
+export interface Database {
+  pool: DatabasePool;
+  /** Connection string (may carry credentials: never log it). */
+  url: string;
+  /** Where the pool connects, without credentials, for logs. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+type DatabaseConfig = Config['database'];
+
+/**
+ * One pool for functions and scripts alike: DATABASE_URL when set, the Cloud SQL connector
+ * (IAM auth) when INSTANCE_CONNECTION_NAME is set, else the embedded PGlite server (local only).
+ */
+export async function openDatabase(config: DatabaseConfig, options: { deployed?: boolean } = {}): Promise<Database> {
+  if (config.url) return connect(config, config.url, redact(config.url));
+  if (config.cloudSql) return connectCloudSql(config, config.cloudSql);
+  if (options.deployed) {
+    throw new ConfigError(['no database configured: set INSTANCE_CONNECTION_NAME (or DATABASE_URL) for deployed functions']);
+  }
+  const { port, dataDir } = config.embedded;
+  if (port !== 0 && (await isListening('127.0.0.1', port))) {
+    // `npm start` already serves the embedded database; a second PGlite on the same files would corrupt them.
+    const url = `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+    return connect(config, url, `embedded database at ${url}`);
+  }
+  const embedded = await startEmbeddedDatabase({ dataDir, port });
+  const db = await connect(config, embedded.url, `embedded database in ${dataDir} (${embedded.url})`);
+  return {
+    ...db,
+    async close() {
+      await db.close();
+      await embedded.stop();
+    },
+  };
+}
+
+export async function connect(config: DatabaseConfig, url: string, describe: string): Promise<Database> {
+  const pool = await createPool(url, {
+    maximumPoolSize: config.poolSize,
+    statementTimeout: config.statementTimeoutMs,
+    connectionTimeout: config.connectTimeoutMs,
+    // An unreachable database must fail within connectTimeoutMs, not three times that.
+    connectionRetryLimit: 1,
+    idleTimeout: 10_000,
+    idleInTransactionSessionTimeout: Math.max(config.statementTimeoutMs * 2, 10_000),
+    // Stack capture costs ~10% per query on the hot path and we log our own context.
+    captureStackTrace: false,
+  });
+  return { pool, url, describe, close: () => pool.end() };
+}
+
+async function connectCloudSql(config: DatabaseConfig, cloudSql: NonNullable<DatabaseConfig['cloudSql']>): Promise<Database> {
+  // Loaded lazily: only deployed functions that use Cloud SQL pay for it at cold start.
+  const { Connector, AuthTypes, IpAddressTypes } = await import('@google-cloud/cloud-sql-connector');
+  const connector = new Connector();
+  const dir = mkdtempSync(path.join(tmpdir(), 'cloudsql-'));
+  // pg connects to "<host dir>/.s.PGSQL.5432" when host is a directory.
+  await connector.startLocalProxy({
+    instanceConnectionName: cloudSql.instanceConnectionName,
+    ipType: IpAddressTypes[cloudSql.ipType],
+    authType: AuthTypes.IAM,
+    listenOptions: { path: path.join(dir, '.s.PGSQL.5432') },
+  });
+  const url = `postgresql://${encodeURIComponent(cloudSql.iamUser)}@/${encodeURIComponent(cloudSql.database)}?host=${encodeURIComponent(dir)}`;
+  const db = await connect(config, url, `Cloud SQL ${cloudSql.instanceConnectionName}/${cloudSql.database}`);
+  return {
+    ...db,
+    async close() {
+      await db.close();
+      connector.close();
+    },
+  };
+}
+
+function redact(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}

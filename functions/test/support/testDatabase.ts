@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Client } from 'pg';
+import { readConfig } from '../../src/config';
+import { connect, type Database } from '../../src/db/pool';
+import { migrate } from '../../../scripts/lib/migrator';
+
+export interface TestDatabase extends Database {
+  /** Drops everything this test file created. */
+  close(): Promise<void>;
+}
+
+/**
+ * An isolated, migrated database for one test file: a fresh database on the server that
+ * DATABASE_URL names, else a fresh in-memory embedded PGlite. Files can run in parallel.
+ */
+export async function createTestDatabase(options: { poolSize?: number; statementTimeoutMs?: number } = {}): Promise<TestDatabase> {
+  const config = readConfig({ ...process.env, DB_POOL_SIZE: String(options.poolSize ?? 10), DB_STATEMENT_TIMEOUT_MS: String(options.statementTimeoutMs ?? 10_000) }).database;
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const embedded = await startEmbeddedServerProcess();
+    await migrate(embedded.url);
+    const db = await connect(config, embedded.url, 'embedded (test)');
+    return {
+      ...db,
+      async close() {
+        await db.close();
+        await embedded.stop();
+      },
+    };
+  }
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  await admin(serverUrl, `create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  const db = await connect(config, url.toString(), `${name} (test)`);
+  return {
+    ...db,
+    async close() {
+      await db.close();
+      await admin(serverUrl, `drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
+async function admin(url: string, statement: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh in-memory embedded database in a child process (PGlite cannot load inside jest's VM). */
+export async function startEmbeddedServerProcess(): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'embeddedServer.js')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`embedded database exited with code ${code}`)));
+  });
+  lines.close();
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export const usesEmbeddedDatabase = !process.env.DATABASE_URL;

@@ -1,0 +1,98 @@
+import { cpSync, mkdtempSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../../functions/test/support/testDatabase';
+import { loadMigrations, migrate, migrationStatus, MigrationError, SQL_DIR } from '../lib/migrator';
+
+describe('migrator', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  const copyOfSqlDir = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sql-'));
+    cpSync(SQL_DIR, dir, { recursive: true });
+    return dir;
+  };
+
+  it('applies nothing the second time', async () => {
+    const again = await migrate(db.url);
+    expect(again.appliedNow).toEqual([]);
+    expect(again.pending).toEqual([]);
+    expect(again.applied.map((a) => a.version)).toEqual(loadMigrations().map((m) => m.version));
+  });
+
+  it('creates every table of the design', async () => {
+    const tables = await db.pool.manyFirst(
+      sql.type(z.object({ table_name: z.string() }))`select table_name from information_schema.tables where table_schema = current_schema()`,
+    );
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'users', 'focus_sessions', 'daily_focus', 'streak_runs', 'user_streaks', 'friendships',
+        'streak_outbox', 'backfill_runs', 'backfill_rejects', 'schema_migrations',
+      ]),
+    );
+  });
+
+  it('refuses to run when an applied migration was edited, naming the file', async () => {
+    const dir = copyOfSqlDir();
+    appendFileSync(path.join(dir, '001_init.sql'), '\n-- edited\n');
+    await expect(migrate(db.url, { dir })).rejects.toMatchObject({
+      code: 'migration/checksum-mismatch',
+      message: expect.stringContaining('001_init.sql'),
+    });
+    await expect(migrationStatus(db.url, dir)).rejects.toBeInstanceOf(MigrationError);
+  });
+
+  it('refuses an applied migration whose file is gone', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sql-empty-'));
+    await expect(migrate(db.url, { dir })).rejects.toMatchObject({ code: 'migration/unknown-applied' });
+  });
+
+  it('rolls back a failing migration completely and records nothing', async () => {
+    const dir = copyOfSqlDir();
+    writeFileSync(path.join(dir, '900_broken.sql'), 'create table half_applied (id int);\nselect * from no_such_table;\n');
+    await expect(migrate(db.url, { dir })).rejects.toMatchObject({ code: 'migration/failed', message: expect.stringContaining('900_broken.sql') });
+    const exists = await db.pool.oneFirst(sql.type(z.object({ t: z.boolean() }))`select to_regclass('half_applied') is not null as t`);
+    expect(exists).toBe(false);
+    expect((await migrationStatus(db.url, dir)).pending.map((p) => p.file)).toEqual(['900_broken.sql']);
+  });
+
+  it('dry run lists pending files and applies nothing', async () => {
+    const dir = copyOfSqlDir();
+    writeFileSync(path.join(dir, '902_dry.sql'), 'create table dry_table (id int);\n');
+    const lines: string[] = [];
+    await migrate(db.url, { dir, dryRun: true, log: (l) => lines.push(l) });
+    expect(lines).toContain('would apply 902_dry.sql');
+    expect(await db.pool.oneFirst(sql.type(z.object({ t: z.boolean() }))`select to_regclass('dry_table') is not null as t`)).toBe(false);
+  });
+
+  it('rejects badly named migration files', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sql-bad-'));
+    writeFileSync(path.join(dir, '1-init.sql'), 'select 1;');
+    expect(() => loadMigrations(dir)).toThrow(/NNN_lower_snake_name/);
+  });
+});
+
+// PGlite is a single backend, so advisory locks cannot serialize two of its "connections" (DESIGN §8).
+(usesEmbeddedDatabase ? describe.skip : describe)('migrator on real PostgreSQL', () => {
+  it('applies each pending migration exactly once when two processes migrate at once', async () => {
+    const db = await createTestDatabase();
+    try {
+      const dir = mkdtempSync(path.join(tmpdir(), 'sql-'));
+      cpSync(SQL_DIR, dir, { recursive: true });
+      writeFileSync(path.join(dir, '901_counter.sql'), 'create table migrated_once (id int primary key);\ninsert into migrated_once values (1);\n');
+      const results = await Promise.all([migrate(db.url, { dir }), migrate(db.url, { dir }), migrate(db.url, { dir })]);
+      expect(results.map((r) => r.appliedNow.length).sort()).toEqual([0, 0, 1]);
+      expect(await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`select count(*)::int as n from migrated_once`)).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+});
