@@ -1,0 +1,1 @@
+// Deployed functions, one line each; handlers live beside their triggers and are tested on their own.
