@@ -5,6 +5,7 @@ import { createPool, type DatabasePool } from 'slonik';
 import type { Config } from '../config';
 import { ConfigError } from '../config';
 import { isListening, startEmbeddedDatabase } from './embedded';
+import { resultParserInterceptor } from './resultParser';
 
 export interface Database {
   pool: DatabasePool;
@@ -55,6 +56,7 @@ export async function connect(config: DatabaseConfig, url: string, describe: str
     idleInTransactionSessionTimeout: Math.max(config.statementTimeoutMs * 2, 10_000),
     // Stack capture costs ~10% per query on the hot path and we log our own context.
     captureStackTrace: false,
+    interceptors: [resultParserInterceptor],
   });
   return { pool, url, describe, close: () => pool.end() };
 }
