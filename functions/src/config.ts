@@ -6,9 +6,9 @@ import { z } from 'zod';
 export const params = {
   region: defineString('FUNCTIONS_REGION', { default: 'us-central1', description: 'Region of every function.' }),
   enforceAppCheck: defineBoolean('ENFORCE_APP_CHECK', { default: false, description: 'Reject callable requests without a valid App Check token.' }),
-  maxInstances: defineInt('MAX_INSTANCES', { default: 20, description: 'Max instances per callable; with DB_POOL_SIZE it bounds SQL connections.' }),
+  maxInstances: defineInt('MAX_INSTANCES', { default: 10, description: 'Max instances per function; MAX_INSTANCES x DB_POOL_SIZE bounds its SQL connections.' }),
   concurrency: defineInt('CONCURRENCY', { default: 40, description: 'Concurrent requests per callable instance.' }),
-  memory: defineString('MEMORY', { default: '512MiB', description: 'Memory per function instance.' }),
+  memoryMb: defineInt('MEMORY_MB', { default: 512, description: 'Memory per function instance, in MB.' }),
   instanceConnectionName: defineString('INSTANCE_CONNECTION_NAME', { default: '', description: 'Cloud SQL instance (project:region:instance); empty means DATABASE_URL.' }),
   dbName: defineString('DB_NAME', { default: 'focus', description: 'Database name on the Cloud SQL instance.' }),
   dbIamUser: defineString('DB_IAM_USER', { default: '', description: 'IAM database user, e.g. sa-name@project.iam (no .gserviceaccount.com).' }),
@@ -50,7 +50,7 @@ const envSchema = z.object({
   FIRESTORE_EMULATOR_HOST: z.string().optional(),
   GOOGLE_APPLICATION_CREDENTIALS: z.string().optional(),
   GCLOUD_PROJECT: z.string().optional(),
-  // Set by Cloud Run / Cloud Functions: we are deployed, real credentials exist.
+  // Set by Cloud Run / Cloud Functions (and by the Functions emulator): we run as a function.
   K_SERVICE: z.string().optional(),
   FUNCTIONS_EMULATOR: flag,
 });
@@ -70,6 +70,8 @@ export interface Config {
   maxSessionHours: number;
   streakTopic: string;
   publishTimeoutMs: number;
+  /** Deployed in Google Cloud (not the emulator): the embedded database is never an option. */
+  deployed: boolean;
   /** Whether real Google clients may be built here (emulator host set or real credentials). */
   google: { firestore: boolean; pubsub: boolean; projectId?: string };
 }
@@ -89,7 +91,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   // Only deployed code or explicit credentials may reach Google; anything else would probe the metadata server.
-  const realCredentials = Boolean(e.K_SERVICE || e.GOOGLE_APPLICATION_CREDENTIALS);
+  const deployed = Boolean(e.K_SERVICE) && !e.FUNCTIONS_EMULATOR;
+  const realCredentials = deployed || Boolean(e.GOOGLE_APPLICATION_CREDENTIALS);
   const demoProject = (e.GCLOUD_PROJECT ?? '').startsWith('demo-');
   return {
     database: {
@@ -106,6 +109,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxSessionHours: e.MAX_SESSION_HOURS,
     streakTopic: e.STREAK_TOPIC,
     publishTimeoutMs: e.PUBLISH_TIMEOUT_MS,
+    deployed,
     google: {
       firestore: Boolean(e.FIRESTORE_EMULATOR_HOST) || (realCredentials && !demoProject),
       pubsub: Boolean(e.PUBSUB_EMULATOR_HOST) || (realCredentials && !demoProject),

@@ -4,7 +4,7 @@ import {
   ConnectionError,
   StatementCancelledError,
   StatementTimeoutError,
-} from 'slonik';
+} from '@slonik/errors';
 
 /** The database could not be reached or did not answer in time; the caller may retry. */
 export class DatabaseUnavailableError extends Error {

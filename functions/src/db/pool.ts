@@ -58,6 +58,9 @@ export async function connect(config: DatabaseConfig, url: string, describe: str
     captureStackTrace: false,
     interceptors: [resultParserInterceptor],
   });
+  // slonik also emits each query error on the pool; unheard, Node would throw ERR_UNHANDLED_ERROR in
+  // its place and hide the real error from the caller, who already receives it through the promise.
+  pool.on('error', () => {});
   return { pool, url, describe, close: () => pool.end() };
 }
 

@@ -1,0 +1,35 @@
+import { readConfig, type Config } from './config';
+import type { Database } from './db/pool';
+import type { StreakPublisher } from './outbox/publisher';
+
+/** What handlers need at run time, built once per instance on first use (never at import: cold starts). */
+export interface Runtime {
+  config: Config;
+  db: Database;
+  publisher: StreakPublisher;
+  now(): number;
+}
+
+let current: Promise<Runtime> | undefined;
+
+export function getRuntime(): Promise<Runtime> {
+  current ??= buildRuntime().catch((error: unknown) => {
+    // A failed start (database down) must not poison the instance: the next call tries again.
+    current = undefined;
+    throw error;
+  });
+  return current;
+}
+
+/** Tests and scripts inject their own database, publisher or clock. */
+export function setRuntime(runtime: Runtime | undefined): void {
+  current = runtime ? Promise.resolve(runtime) : undefined;
+}
+
+async function buildRuntime(): Promise<Runtime> {
+  // Required here, not at the top: every deployed function loads index.js at cold start (DESIGN §10).
+  const [{ openDatabase }, { createPublisher }] = await Promise.all([import('./db/pool'), import('./outbox/createPublisher')]);
+  const config = readConfig();
+  const db = await openDatabase(config.database, { deployed: config.deployed });
+  return { config, db, publisher: createPublisher(config), now: Date.now };
+}
