@@ -1,0 +1,20 @@
+export { type LocalDate, localDateOf, startOfLocalDate, addDays, daysBetween, isLocalDate, offsetMsAt, utcMidnightOf } from './localDate';
+export { isValidTimeZone } from './timeZone';
+export { parseInstant } from './instant';
+export {
+  type SessionRejectCode,
+  type SessionIssue,
+  type SessionTimes,
+  type ValidationPolicy,
+  type SessionInput,
+  type SessionValidation,
+  validateSession,
+  DEFAULT_MAX_SESSION_HOURS,
+  FUTURE_TOLERANCE_MS,
+} from './validateSession';
+export { type Piece, splitSession } from './splitSession';
+export { type Interval, unionSeconds, creditByDate } from './credit';
+export { DEFAULT_QUALIFY_MINUTES, qualifies } from './qualifies';
+export { type StreakValues, type Run, EMPTY_STREAK, runsOf, runLength, streakFromRuns, streakFromQualifiedDates } from './streak';
+export { type StreakStatus, streakStatus } from './streakStatus';
+export { type AcceptInput, type AcceptOutcome, affectedDates, overlapWindow, applySession, recomputeAll } from './applySession';

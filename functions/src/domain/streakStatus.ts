@@ -1,0 +1,17 @@
+import { type LocalDate, addDays, startOfLocalDate } from './localDate';
+import { isValidTimeZone } from './timeZone';
+
+export interface StreakStatus {
+  active: boolean;
+  /** The instant lastQualifiedDate + 2 begins in the zone: from then on the streak is broken. */
+  streakExpiresAt: number | null;
+}
+
+/** Whether the streak is alive at nowMs: while today (in timeZone) is at most lastQualifiedDate + 1. */
+export function streakStatus(lastQualifiedDate: LocalDate | null, timeZone: string | null, nowMs: number): StreakStatus {
+  if (lastQualifiedDate === null || timeZone === null || !isValidTimeZone(timeZone)) {
+    return { active: false, streakExpiresAt: null };
+  }
+  const streakExpiresAt = startOfLocalDate(addDays(lastQualifiedDate, 2), timeZone);
+  return { active: nowMs < streakExpiresAt, streakExpiresAt };
+}

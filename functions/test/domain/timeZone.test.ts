@@ -1,0 +1,26 @@
+import { isValidTimeZone } from '../../src/domain';
+import { TRICKY_ZONES } from './arbitraries';
+
+describe('isValidTimeZone', () => {
+  it.each(['UTC', 'Europe/Paris', 'America/Argentina/Buenos_Aires', 'Etc/GMT+12', 'America/Port-au-Prince', ...TRICKY_ZONES])(
+    'accepts the IANA name %s',
+    (name) => {
+      expect(isValidTimeZone(name)).toBe(true);
+    },
+  );
+
+  it.each(['Asia/Calcutta', 'US/Eastern', 'Europe/Kiev', 'America/Buenos_Aires', 'GMT', 'Etc/UTC'])('accepts the alias %s', (name) => {
+    expect(isValidTimeZone(name)).toBe(true);
+  });
+
+  it.each(['', ' ', 'Mars/Olympus', 'Europe/Pariss', '+05:00', '-03:30', '+0545', 'UTC+1', 'Europe/Paris ', '/Europe/Paris', 'Europe//Paris', 'Europe/Paris/'])(
+    'rejects %j',
+    (name) => {
+      expect(isValidTimeZone(name)).toBe(false);
+    },
+  );
+
+  it('rejects values that are not strings', () => {
+    for (const value of [null, undefined, 0, 330, {}, ['UTC']]) expect(isValidTimeZone(value)).toBe(false);
+  });
+});
