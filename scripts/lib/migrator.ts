@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+
+export const SQL_DIR = path.resolve(__dirname, '../../sql');
+
+export interface Migration {
+  version: number;
+  name: string;
+  file: string;
+  sql: string;
+  checksum: string;
+}
+
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  checksum: string;
+  appliedAt: Date;
+}
+
+export type MigrationErrorCode = 'migration/bad-file' | 'migration/checksum-mismatch' | 'migration/unknown-applied' | 'migration/failed';
+
+export class MigrationError extends Error {
+  constructor(
+    readonly code: MigrationErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'MigrationError';
+  }
+}
+
+const FILE_PATTERN = /^(\d{3})_([a-z0-9_]+)\.sql$/;
+// Any constant works; it only has to be the same for every migrating process.
+const MIGRATION_LOCK_KEY = 727_001;
+
+export function loadMigrations(dir: string = SQL_DIR): Migration[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const seen = new Map<number, string>();
+  return files.map((file) => {
+    const match = FILE_PATTERN.exec(file);
+    if (!match) throw new MigrationError('migration/bad-file', `${file}: migration files are named NNN_lower_snake_name.sql`);
+    const version = Number(match[1]);
+    const other = seen.get(version);
+    if (other) throw new MigrationError('migration/bad-file', `${file}: version ${version} is also used by ${other}`);
+    seen.set(version, file);
+    const sql = readFileSync(path.join(dir, file), 'utf8');
+    return { version, name: match[2], file, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+  });
+}
+
+export interface MigrationPlan {
+  applied: AppliedMigration[];
+  pending: Migration[];
+}
+
+/** Compares files with what the database recorded; an edited or vanished applied migration is an error. */
+export function planMigrations(migrations: Migration[], applied: AppliedMigration[]): MigrationPlan {
+  const byVersion = new Map(migrations.map((m) => [m.version, m]));
+  for (const row of applied) {
+    const file = byVersion.get(row.version);
+    if (!file) {
+      throw new MigrationError(
+        'migration/unknown-applied',
+        `the database has migration ${String(row.version).padStart(3, '0')}_${row.name} applied, but no such file exists in sql/`,
+      );
+    }
+    if (file.checksum !== row.checksum) {
+      throw new MigrationError(
+        'migration/checksum-mismatch',
+        `sql/${file.file} was edited after it was applied (checksum differs); add a new migration instead`,
+      );
+    }
+  }
+  const done = new Set(applied.map((a) => a.version));
+  return { applied, pending: migrations.filter((m) => !done.has(m.version)) };
+}
+
+async function readApplied(client: Client): Promise<AppliedMigration[]> {
+  const { rows } = await client.query<{ version: number; name: string; checksum: string; applied_at: Date }>(
+    `select version, name, checksum, applied_at from schema_migrations order by version`,
+  );
+  return rows.map((r) => ({ version: r.version, name: r.name, checksum: r.checksum, appliedAt: r.applied_at }));
+}
+
+export interface MigrateOptions {
+  dryRun?: boolean;
+  dir?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Applies pending migrations in order, each in its own transaction, under an advisory lock
+ * so two processes migrating at once apply each file exactly once.
+ */
+export async function migrate(url: string, options: MigrateOptions = {}): Promise<MigrationPlan & { appliedNow: Migration[] }> {
+  const log = options.log ?? (() => {});
+  const migrations = loadMigrations(options.dir);
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(`
+      create table if not exists schema_migrations (
+        version     integer primary key,
+        name        text not null,
+        checksum    text not null,
+        applied_at  timestamptz not null default now()
+      )`);
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      const plan = planMigrations(migrations, await readApplied(client));
+      const appliedNow: Migration[] = [];
+      for (const m of plan.pending) {
+        if (options.dryRun) {
+          log(`would apply ${m.file}`);
+          continue;
+        }
+        try {
+          await client.query('begin');
+          await client.query(m.sql);
+          await client.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [m.version, m.name, m.checksum]);
+          await client.query('commit');
+        } catch (error) {
+          await client.query('rollback').catch(() => {});
+          throw new MigrationError('migration/failed', `sql/${m.file} failed and was rolled back: ${(error as Error).message}`, { cause: error });
+        }
+        appliedNow.push(m);
+        log(`applied ${m.file}`);
+      }
+      return { ...plan, appliedNow };
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export async function migrationStatus(url: string, dir?: string): Promise<MigrationPlan> {
+  const migrations = loadMigrations(dir);
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ exists: boolean }>(`select to_regclass('schema_migrations') is not null as exists`);
+    return planMigrations(migrations, rows[0].exists ? await readApplied(client) : []);
+  } finally {
+    await client.end();
+  }
+}
