@@ -1,7 +1,11 @@
--- The accept write path (DESIGN §5) as two round trips inside one transaction:
--- accept_session_begin locks the user and reads what the domain needs, the domain computes in
--- TypeScript, accept_session_commit writes the result. Round trips, not PostgreSQL, are the cost
--- (DESIGN §10), so each step is one function call.
+-- The accept write path (DESIGN §5) in two round trips and no explicit BEGIN/COMMIT, because round
+-- trips, not PostgreSQL's work, are the cost (DESIGN §10):
+--   1. accept_session_read: one statement reads what the domain needs, including the user's revision;
+--   2. the domain computes the new credits and streak in TypeScript;
+--   3. accept_session_write: one transaction locks the user's streak row, checks the revision is
+--      unchanged (else the caller reads again), inserts the session and writes everything derived.
+-- Writes for one user are serialized by the row lock and can never act on stale reads; different
+-- users never wait for each other.
 
 -- Sessions over 24 hours are rejected at every door; the bound also limits overlap scans.
 alter table focus_sessions add constraint focus_sessions_max_24h check (end_time - start_time <= interval '24 hours');
@@ -11,72 +15,60 @@ alter table focus_sessions add constraint focus_sessions_max_24h check (end_time
 alter table daily_focus drop constraint daily_focus_focus_seconds_check;
 alter table daily_focus add constraint daily_focus_focus_seconds_check check (focus_seconds between 0 and 180000);
 
--- Locks the user's streak row (creating user and streak on first contact), inserts the session
--- idempotently, and returns as jsonb:
---   inserted: false  -> {existing: the stored session with that id}
---   inserted: true   -> {others: the user's other sessions overlapping [p_window_from, p_window_to),
---                        credits: daily_focus in [p_dates_from, p_dates_to],
---                        runs: streak_runs touching [p_dates_from - 1, p_dates_to + 1]}
--- plus always: streak (the locked row) and zone (the zone of the user's latest-ending session).
--- PL/pgSQL takes a fresh snapshot per statement, so reads after the lock see every commit before it.
-create function accept_session_begin(
-  p_user_id text, p_session_id text, p_start timestamptz, p_end timestamptz, p_timezone text, p_source text,
+alter table user_streaks add column revision bigint not null default 0;
+comment on column user_streaks.revision is
+  'Number of sessions accepted for the user: the optimistic concurrency token of the write path (version only moves when the streak changes).';
+
+create function accept_session_streak_json(s user_streaks) returns jsonb
+language sql immutable as $$
+  select jsonb_build_object(
+    'currentStreak', s.current_streak,
+    'longestStreak', s.longest_streak,
+    'lastQualifiedDate', s.last_qualified_date,
+    'qualifiedDaysCount', s.qualified_days_count,
+    'timezone', s.timezone,
+    'version', s.version,
+    'updatedAt', s.updated_at)
+$$;
+
+create function accept_session_ms(t timestamptz) returns bigint
+language sql immutable as $$ select floor(extract(epoch from t) * 1000)::bigint $$;
+
+-- What the domain needs to accept a session, as jsonb:
+--   existing: the stored session with that id, if any (then nothing else matters);
+--   revision: the user's revision, null for a user never seen; streak: the stored streak;
+--   latest:   the user's session with the latest end (ties: highest id), whose zone is "today's";
+--   others:   the user's sessions overlapping [p_window_from, p_window_to);
+--   credits:  daily_focus in [p_dates_from, p_dates_to];
+--   runs:     streak_runs touching [p_dates_from - 1, p_dates_to + 1].
+create function accept_session_read(
+  p_user_id text, p_session_id text,
   p_window_from timestamptz, p_window_to timestamptz, p_dates_from date, p_dates_to date
 ) returns jsonb
-language plpgsql as $$
-declare
-  v_streak user_streaks;
-  v_existing focus_sessions;
-  v_zone text;
-  v_result jsonb;
-begin
-  select * into v_streak from user_streaks where user_id = p_user_id for update;
-  if not found then
-    insert into users (id) values (p_user_id) on conflict (id) do nothing;
-    insert into user_streaks (user_id) values (p_user_id) on conflict (user_id) do nothing;
-    select * into v_streak from user_streaks where user_id = p_user_id for update;
-  end if;
-
-  insert into focus_sessions (session_id, user_id, start_time, end_time, timezone, source)
-  values (p_session_id, p_user_id, p_start, p_end, p_timezone, p_source)
-  on conflict (session_id) do nothing;
-
-  if not found then
-    select * into v_existing from focus_sessions where session_id = p_session_id;
-    return jsonb_build_object(
-      'inserted', false,
-      'existing', jsonb_build_object(
-        'userId', v_existing.user_id,
-        'startMs', floor(extract(epoch from v_existing.start_time) * 1000)::bigint,
-        'endMs', floor(extract(epoch from v_existing.end_time) * 1000)::bigint,
-        'timeZone', v_existing.timezone),
-      'streak', accept_session_streak_json(v_streak));
-  end if;
-
-  -- Latest end wins; ties broken by id so the answer does not depend on arrival order.
-  -- Sessions last at most 24 h, so the latest end is among the starts of the last 24 h.
-  select s.timezone into v_zone
-  from focus_sessions s
-  where s.user_id = p_user_id
-    and s.start_time > (select max(start_time) from focus_sessions where user_id = p_user_id) - interval '24 hours'
-  order by s.end_time desc, s.session_id desc
-  limit 1;
-
+language sql stable as $$
   select jsonb_build_object(
-    'inserted', true,
-    'zone', v_zone,
-    'streak', accept_session_streak_json(v_streak),
+    'existing', (
+      select jsonb_build_object('userId', e.user_id, 'startMs', accept_session_ms(e.start_time),
+                                'endMs', accept_session_ms(e.end_time), 'timeZone', e.timezone)
+      from focus_sessions e where e.session_id = p_session_id),
+    'revision', (select s.revision from user_streaks s where s.user_id = p_user_id),
+    'streak', (select accept_session_streak_json(s) from user_streaks s where s.user_id = p_user_id),
+    'latest', (
+      -- Sessions last at most 24 h, so the latest end is among the starts of the last 24 h.
+      select jsonb_build_object('sessionId', l.session_id, 'endMs', accept_session_ms(l.end_time), 'timeZone', l.timezone)
+      from focus_sessions l
+      where l.user_id = p_user_id
+        and l.start_time > (select max(start_time) from focus_sessions where user_id = p_user_id) - interval '24 hours'
+      order by l.end_time desc, l.session_id collate "C" desc
+      limit 1),
     'others', coalesce((
-      select jsonb_agg(jsonb_build_object(
-        'startMs', floor(extract(epoch from s.start_time) * 1000)::bigint,
-        'endMs', floor(extract(epoch from s.end_time) * 1000)::bigint,
-        'timeZone', s.timezone))
-      from focus_sessions s
-      where s.user_id = p_user_id
-        and s.session_id <> p_session_id
-        and s.start_time < p_window_to
-        and s.start_time > p_window_from - interval '24 hours'
-        and s.end_time > p_window_from), '[]'::jsonb),
+      select jsonb_agg(jsonb_build_object('startMs', accept_session_ms(o.start_time),
+                                          'endMs', accept_session_ms(o.end_time), 'timeZone', o.timezone))
+      from focus_sessions o
+      where o.user_id = p_user_id
+        and o.start_time < p_window_to
+        and o.start_time > p_window_from - interval '24 hours'
+        and o.end_time > p_window_from), '[]'::jsonb),
     'credits', coalesce((
       select jsonb_agg(jsonb_build_object('date', d.local_date, 'seconds', d.focus_seconds))
       from daily_focus d
@@ -92,38 +84,50 @@ begin
         limit (p_dates_to - p_dates_from) + 3
       ) r
       where r.end_date >= p_dates_from - 1), '[]'::jsonb))
-  into v_result;
-  return v_result;
-end;
 $$;
 
-create function accept_session_streak_json(s user_streaks) returns jsonb
-language sql immutable as $$
-  select jsonb_build_object(
-    'currentStreak', s.current_streak,
-    'longestStreak', s.longest_streak,
-    'lastQualifiedDate', s.last_qualified_date,
-    'qualifiedDaysCount', s.qualified_days_count,
-    'timezone', s.timezone,
-    'version', s.version,
-    'updatedAt', s.updated_at)
-$$;
-
--- Writes what the domain computed. p_payload is null when the streak did not change: then
--- neither the version nor the outbox move. Returns the new outbox id, or null.
-create function accept_session_commit(
-  p_user_id text,
+-- Applies what the domain computed from a read at p_expected_revision (null: user never seen).
+-- Returns 'written', or 'stale' when the user changed since the read or the session id was taken
+-- meanwhile: then nothing was written and the caller reads again. p_payload null means the streak
+-- did not change: neither the version nor the outbox move. Returns the new outbox id, if any.
+create function accept_session_write(
+  p_user_id text, p_session_id text, p_start timestamptz, p_end timestamptz, p_timezone text, p_source text,
+  p_expected_revision bigint,
   p_credit_dates date[], p_credit_seconds integer[],
-  p_removed_run_starts date[],
-  p_added_run_starts date[], p_added_run_ends date[],
+  p_removed_run_starts date[], p_added_run_starts date[], p_added_run_ends date[],
   p_zone text,
   p_current_streak integer, p_longest_streak integer, p_last_qualified_date date, p_qualified_days_count integer,
-  p_version bigint, p_payload jsonb
-) returns bigint
+  p_version bigint, p_payload jsonb,
+  out status text, out outbox_id bigint
+)
 language plpgsql as $$
 declare
-  v_outbox_id bigint;
+  v_revision bigint;
 begin
+  select s.revision into v_revision from user_streaks s where s.user_id = p_user_id for update;
+  if not found then
+    if p_expected_revision is not null then
+      status := 'stale';
+      return;
+    end if;
+    insert into users (id) values (p_user_id) on conflict (id) do nothing;
+    insert into user_streaks (user_id) values (p_user_id) on conflict (user_id) do nothing;
+    select s.revision into v_revision from user_streaks s where s.user_id = p_user_id for update;
+    p_expected_revision := 0;
+  end if;
+  if v_revision is distinct from p_expected_revision then
+    status := 'stale';
+    return;
+  end if;
+
+  insert into focus_sessions (session_id, user_id, start_time, end_time, timezone, source)
+  values (p_session_id, p_user_id, p_start, p_end, p_timezone, p_source)
+  on conflict (session_id) do nothing;
+  if not found then
+    status := 'stale';
+    return;
+  end if;
+
   insert into daily_focus (user_id, local_date, focus_seconds)
   select p_user_id, d, s from unnest(p_credit_dates, p_credit_seconds) as c(d, s)
   on conflict (user_id, local_date) do update set focus_seconds = excluded.focus_seconds;
@@ -136,22 +140,22 @@ begin
   where id = p_user_id and timezone is distinct from p_zone;
 
   if p_payload is null then
-    return null;
+    update user_streaks set revision = revision + 1 where user_id = p_user_id;
+  else
+    update user_streaks set
+      revision = revision + 1,
+      current_streak = p_current_streak,
+      longest_streak = p_longest_streak,
+      last_qualified_date = p_last_qualified_date,
+      qualified_days_count = p_qualified_days_count,
+      timezone = p_zone,
+      version = p_version,
+      updated_at = (p_payload ->> 'updatedAt')::timestamptz
+    where user_id = p_user_id;
+    insert into streak_outbox (user_id, version, payload)
+    values (p_user_id, p_version, p_payload)
+    returning id into outbox_id;
   end if;
-
-  update user_streaks set
-    current_streak = p_current_streak,
-    longest_streak = p_longest_streak,
-    last_qualified_date = p_last_qualified_date,
-    qualified_days_count = p_qualified_days_count,
-    timezone = p_zone,
-    version = p_version,
-    updated_at = (p_payload ->> 'updatedAt')::timestamptz
-  where user_id = p_user_id;
-
-  insert into streak_outbox (user_id, version, payload)
-  values (p_user_id, p_version, p_payload)
-  returning id into v_outbox_id;
-  return v_outbox_id;
+  status := 'written';
 end;
 $$;

@@ -1,8 +1,8 @@
 import type { DatabasePool } from 'slonik';
 import type { StreakEvent } from '../contract/streakEvent';
-import { beginAccept, commitAccept, type StoredStreak } from '../db/acceptQueries';
-import { toDatabaseError } from '../db/errors';
-import { affectedDates, applySession, overlapWindow, streakStatus, type SessionTimes } from '../domain';
+import { readForAccept, writeAccept, type AcceptRead, type StoredStreak } from '../db/acceptQueries';
+import { DatabaseUnavailableError, toDatabaseError } from '../db/errors';
+import { affectedDates, applySession, EMPTY_STREAK, overlapWindow, streakStatus, type SessionTimes } from '../domain';
 import { SessionConflictError } from './SessionConflictError';
 
 export type SessionSource = 'callable' | 'bridge' | 'backfill';
@@ -27,69 +27,93 @@ export interface AcceptSessionResult {
   outboxId: string | null;
 }
 
+// Each 'stale' answer means another accept of the same user committed, so the loop always makes
+// progress; the bound only turns a pathological pile-up into a retryable error.
+const MAX_ATTEMPTS = 200;
+
+export const NEW_USER_STREAK: StoredStreak = { ...EMPTY_STREAK, timezone: null, version: 0, updatedAt: null };
+
 /**
- * The write path of DESIGN §5: one transaction, serialized per user by the streak row lock,
- * reading only the dates the session touches so its cost does not grow with the user's history.
+ * The write path of DESIGN §5: read what the session touches, compute with the domain, then write
+ * everything in one transaction that holds the user's row lock and proves the read is still current.
+ * Only the dates the session touches are read, so the cost does not grow with the user's history.
  */
-export async function acceptSession(
-  pool: DatabasePool,
-  input: AcceptSessionInput,
-  options: AcceptSessionOptions,
-): Promise<AcceptSessionResult> {
+export async function acceptSession(pool: DatabasePool, input: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
   const { userId, sessionId, session, source } = input;
   const now = options.now ?? Date.now;
   const dates = affectedDates(session);
+  const window = overlapWindow(dates);
   try {
-    return await pool.transaction(async (tx) => {
-      const begun = await beginAccept(tx, { userId, sessionId, session, source, window: overlapWindow(dates), dates });
-      if (!begun.inserted) {
-        const e = begun.existing;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const read = await readForAccept(pool, { userId, sessionId, window, dates });
+      const stored = read.streak ?? NEW_USER_STREAK;
+      if (read.existing) {
+        const e = read.existing;
         const same = e.userId === userId && e.startMs === session.startMs && e.endMs === session.endMs && e.timeZone === session.timeZone;
         if (!same) throw new SessionConflictError(sessionId);
-        return { accepted: false, streak: begun.streak, outboxId: null };
+        return { accepted: false, streak: stored, outboxId: null };
       }
-
-      const stored = begun.streak;
-      const outcome = applySession({
-        session,
-        others: begun.others,
-        storedCredits: new Map(begun.credits.map((c) => [c.date, c.seconds])),
-        streak: stored,
-        nearbyRuns: begun.runs,
-        qualifySeconds: options.qualifySeconds,
-      });
-      // The zone decides "today" and streakExpiresAt, so a new zone is a change apps must see.
-      const changed = outcome.streakChanged || begun.zone !== stored.timezone;
-      if (!changed && outcome.credits.size === 0) return { accepted: true, streak: stored, outboxId: null };
-
-      const nowMs = now();
-      const next: StoredStreak = changed
-        ? { ...outcome.streak, timezone: begun.zone, version: stored.version + 1, updatedAt: new Date(nowMs).toISOString() }
-        : stored;
-      const payload: StreakEvent = {
-        userId,
-        version: next.version,
-        currentStreak: next.currentStreak,
-        longestStreak: next.longestStreak,
-        lastQualifiedDate: next.lastQualifiedDate,
-        qualifiedDaysCount: next.qualifiedDaysCount,
-        timezone: next.timezone,
-        streakExpiresAt: isoOrNull(streakStatus(next.lastQualifiedDate, next.timezone, nowMs).streakExpiresAt),
-        updatedAt: next.updatedAt,
-      };
-      const outboxId = await commitAccept(tx, {
-        userId,
-        credits: outcome.credits,
-        removedRuns: outcome.runs.removed,
-        addedRuns: outcome.runs.added,
-        zone: begun.zone,
-        change: changed ? { ...outcome.streak, version: next.version, payload } : null,
-      });
-      return { accepted: true, streak: next, outboxId };
-    });
+      const plan = planWrite(input, read, stored, options.qualifySeconds, now());
+      const written = await writeAccept(pool, plan.write);
+      if (written.status === 'written') return { accepted: true, streak: plan.streak, outboxId: written.outboxId };
+    }
+    throw new DatabaseUnavailableError(`too much contention accepting session ${sessionId}; retry later`);
   } catch (error) {
     throw toDatabaseError(error);
   }
+}
+
+function planWrite(input: AcceptSessionInput, read: AcceptRead, stored: StoredStreak, qualifySeconds: number, nowMs: number) {
+  const { userId, sessionId, session, source } = input;
+  const outcome = applySession({
+    session,
+    others: read.others,
+    storedCredits: new Map(read.credits.map((c) => [c.date, c.seconds])),
+    streak: stored,
+    nearbyRuns: read.runs,
+    qualifySeconds,
+  });
+  const zone = latestZone(read.latest, { sessionId, endMs: session.endMs, timeZone: session.timeZone });
+  // The zone decides "today" and streakExpiresAt, so a new zone is a change apps must see.
+  const changed = outcome.streakChanged || zone !== stored.timezone;
+  const streak: StoredStreak = changed
+    ? { ...outcome.streak, timezone: zone, version: stored.version + 1, updatedAt: new Date(nowMs).toISOString() }
+    : stored;
+  const payload: StreakEvent = {
+    userId,
+    version: streak.version,
+    currentStreak: streak.currentStreak,
+    longestStreak: streak.longestStreak,
+    lastQualifiedDate: streak.lastQualifiedDate,
+    qualifiedDaysCount: streak.qualifiedDaysCount,
+    timezone: streak.timezone,
+    streakExpiresAt: isoOrNull(streakStatus(streak.lastQualifiedDate, streak.timezone, nowMs).streakExpiresAt),
+    updatedAt: streak.updatedAt ?? new Date(nowMs).toISOString(),
+  };
+  return {
+    streak,
+    write: {
+      userId,
+      sessionId,
+      session,
+      source,
+      expectedRevision: read.revision,
+      credits: outcome.credits,
+      removedRuns: outcome.runs.removed,
+      addedRuns: outcome.runs.added,
+      zone,
+      change: changed ? { ...outcome.streak, version: streak.version, payload } : null,
+    },
+  };
+}
+
+type Latest = { sessionId: string; endMs: number; timeZone: string };
+
+/** "Today" is in the zone of the session with the latest end; ties go to the highest id, as in SQL. */
+function latestZone(stored: Latest | null, incoming: Latest): string {
+  if (stored === null) return incoming.timeZone;
+  const incomingWins = incoming.endMs > stored.endMs || (incoming.endMs === stored.endMs && incoming.sessionId > stored.sessionId);
+  return incomingWins ? incoming.timeZone : stored.timeZone;
 }
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -1,4 +1,4 @@
-import { sql, type DatabaseTransactionConnection } from 'slonik';
+import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { LocalDate, Run, SessionTimes } from '../domain';
 
@@ -11,46 +11,44 @@ export const storedStreakSchema = z.object({
   qualifiedDaysCount: z.number().int(),
   timezone: z.string().nullable(),
   version: z.coerce.number().int(),
-  updatedAt: z.string(),
+  updatedAt: z.string().nullable(),
 });
 export type StoredStreak = z.infer<typeof storedStreakSchema>;
 
-const beginResult = z.discriminatedUnion('inserted', [
-  z.object({
-    inserted: z.literal(false),
-    existing: storedSession.extend({ userId: z.string() }),
-    streak: storedStreakSchema,
-  }),
-  z.object({
-    inserted: z.literal(true),
-    zone: z.string(),
-    streak: storedStreakSchema,
-    others: z.array(storedSession),
-    credits: z.array(z.object({ date: z.string(), seconds: z.number().int() })),
-    runs: z.array(z.object({ start: z.string(), end: z.string() })),
-  }),
-]);
-export type BeginResult = z.infer<typeof beginResult>;
+const readResult = z.object({
+  existing: storedSession.extend({ userId: z.string() }).nullable(),
+  revision: z.coerce.number().int().nullable(),
+  streak: storedStreakSchema.nullable(),
+  latest: z.object({ sessionId: z.string(), endMs: z.coerce.number(), timeZone: z.string() }).nullable(),
+  others: z.array(storedSession),
+  credits: z.array(z.object({ date: z.string(), seconds: z.number().int() })),
+  runs: z.array(z.object({ start: z.string(), end: z.string() })),
+});
+export type AcceptRead = z.infer<typeof readResult>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Locks the user, inserts the session idempotently and reads what the domain needs (one round trip). */
-export async function beginAccept(
-  tx: DatabaseTransactionConnection,
-  args: { userId: string; sessionId: string; session: SessionTimes; source: string; window: { fromMs: number; toMs: number }; dates: LocalDate[] },
-): Promise<BeginResult> {
-  const { userId, sessionId, session, source, window, dates } = args;
-  return tx.oneFirst(sql.type(z.object({ result: beginResult }))`
-    select accept_session_begin(
-      ${userId}, ${sessionId}, ${iso(session.startMs)}::timestamptz, ${iso(session.endMs)}::timestamptz,
-      ${session.timeZone}, ${source},
+/** Everything the domain needs to accept a session, in one statement. */
+export async function readForAccept(
+  db: CommonQueryMethods,
+  args: { userId: string; sessionId: string; window: { fromMs: number; toMs: number }; dates: readonly LocalDate[] },
+): Promise<AcceptRead> {
+  const { userId, sessionId, window, dates } = args;
+  return db.oneFirst(sql.type(z.object({ result: readResult }))`
+    select accept_session_read(
+      ${userId}, ${sessionId},
       ${iso(window.fromMs)}::timestamptz, ${iso(window.toMs)}::timestamptz,
       ${dates[0]}::date, ${dates[dates.length - 1]}::date
     ) as result`);
 }
 
-export interface CommitArgs {
+export interface AcceptWrite {
   userId: string;
+  sessionId: string;
+  session: SessionTimes;
+  source: string;
+  /** The revision the read saw; null for a user never seen. */
+  expectedRevision: number | null;
   credits: ReadonlyMap<LocalDate, number>;
   removedRuns: readonly Run[];
   addedRuns: readonly Run[];
@@ -66,18 +64,19 @@ export interface CommitArgs {
   };
 }
 
-/** Writes credits, runs, the user's zone and (if changed) the streak and its outbox row; returns the outbox id. */
-export async function commitAccept(tx: DatabaseTransactionConnection, args: CommitArgs): Promise<string | null> {
-  const { userId, credits, removedRuns, addedRuns, zone, change } = args;
-  return tx.oneFirst(sql.type(z.object({ id: z.coerce.string().nullable() }))`
-    select accept_session_commit(
-      ${userId},
-      ${sql.array([...credits.keys()], 'date')}, ${sql.array([...credits.values()], 'int4')},
-      ${sql.array(removedRuns.map((r) => r.start), 'date')},
-      ${sql.array(addedRuns.map((r) => r.start), 'date')}, ${sql.array(addedRuns.map((r) => r.end), 'date')},
-      ${zone},
-      ${change?.currentStreak ?? null}::int, ${change?.longestStreak ?? null}::int,
-      ${change?.lastQualifiedDate ?? null}::date, ${change?.qualifiedDaysCount ?? null}::int,
-      ${change?.version ?? null}::bigint, ${change ? sql.jsonb(change.payload as never) : null}::jsonb
-    ) as id`);
+/** One transaction: 'stale' (nothing written, read again) or 'written' with the new outbox row id. */
+export async function writeAccept(db: CommonQueryMethods, w: AcceptWrite): Promise<{ status: 'written' | 'stale'; outboxId: string | null }> {
+  const c = w.change;
+  return db.one(sql.type(z.object({ status: z.enum(['written', 'stale']), outboxId: z.coerce.string().nullable() }))`
+    select status, outbox_id as "outboxId" from accept_session_write(
+      ${w.userId}, ${w.sessionId}, ${iso(w.session.startMs)}::timestamptz, ${iso(w.session.endMs)}::timestamptz,
+      ${w.session.timeZone}, ${w.source}, ${w.expectedRevision}::bigint,
+      ${sql.array([...w.credits.keys()], 'date')}, ${sql.array([...w.credits.values()], 'int4')},
+      ${sql.array(w.removedRuns.map((r) => r.start), 'date')},
+      ${sql.array(w.addedRuns.map((r) => r.start), 'date')}, ${sql.array(w.addedRuns.map((r) => r.end), 'date')},
+      ${w.zone},
+      ${c?.currentStreak ?? null}::int, ${c?.longestStreak ?? null}::int,
+      ${c?.lastQualifiedDate ?? null}::date, ${c?.qualifiedDaysCount ?? null}::int,
+      ${c?.version ?? null}::bigint, ${c ? sql.jsonb(c.payload as never) : null}::jsonb
+    )`);
 }
