@@ -1,0 +1,17 @@
+/** A publish did not get its acknowledgement in time; it may still land later (harmless: versions order it). */
+export class PublishTimeoutError extends Error {
+  readonly code = 'outbox/publish-timeout';
+  constructor(readonly timeoutMs: number) {
+    super(`Pub/Sub did not acknowledge within ${timeoutMs} ms`);
+    this.name = 'PublishTimeoutError';
+  }
+}
+
+/** Publishing is switched off in this environment (DESIGN §8); rows stay in the outbox. */
+export class PublishingDisabledError extends Error {
+  readonly code = 'outbox/publishing-disabled';
+  constructor(readonly reason: string) {
+    super(`Publishing is disabled: ${reason}`);
+    this.name = 'PublishingDisabledError';
+  }
+}

@@ -1,0 +1,124 @@
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+
+// State transitions of streak_outbox rows. A row is pending while published_at and
+// superseded_at are both null. Claiming moves next_attempt_at forward by a lease instead of
+// holding a transaction open across the network call: no connection is pinned while Pub/Sub
+// answers, and a claimer that dies only delays the row by the lease.
+
+const claimedRow = z.object({
+  id: z.coerce.string(),
+  userId: z.string(),
+  version: z.coerce.number().int(),
+  attempts: z.coerce.number().int(),
+  /** Present on the newest claimed row of each user (relay) or on the single claimed row. */
+  payload: z.unknown(),
+});
+
+export const claimedBatchRow = claimedRow.extend({
+  /** Highest version of this user already published, if any. */
+  publishedVersion: z.coerce.number().int().nullable(),
+});
+export type ClaimedBatchRow = z.infer<typeof claimedBatchRow>;
+
+export const claimedSingleRow = claimedRow.extend({
+  /** True when a newer version of the user was already published: the row was marked superseded. */
+  superseded: z.boolean(),
+});
+export type ClaimedSingleRow = z.infer<typeof claimedSingleRow>;
+
+const ms = (value: number) => sql.fragment`(${Math.round(value)}::int8 * interval '1 millisecond')`;
+
+/**
+ * Claims one pending, due row for `leaseMs`, or marks it superseded when a newer version of its
+ * user is already published. Null when the row is not pending, not due, or being claimed by a relay.
+ */
+export async function claimRow(db: CommonQueryMethods, outboxId: string, leaseMs: number): Promise<ClaimedSingleRow | null> {
+  const row = await db.maybeOne(sql.unsafe`
+    with target as (
+      select o.id,
+             exists (select 1 from streak_outbox n
+                     where n.user_id = o.user_id and n.version > o.version and n.published_at is not null) as newer_published
+      from streak_outbox o
+      where o.id = ${outboxId}::int8
+        and o.published_at is null and o.superseded_at is null and o.next_attempt_at <= now()
+      for update of o skip locked
+    )
+    update streak_outbox o set
+      superseded_at = case when t.newer_published then now() end,
+      next_attempt_at = case when t.newer_published then o.next_attempt_at else now() + ${ms(leaseMs)} end
+    from target t
+    where o.id = t.id
+    returning o.id, o.user_id as "userId", o.version, o.attempts, o.payload, t.newer_published as superseded`);
+  return row ? claimedSingleRow.parse(row) : null;
+}
+
+/** Whether the row already reached a final state (published or superseded). */
+export async function isRowSettled(db: CommonQueryMethods, outboxId: string): Promise<boolean> {
+  const settled = await db.maybeOneFirst(sql.unsafe`
+    select (published_at is not null or superseded_at is not null) as settled from streak_outbox where id = ${outboxId}::int8`);
+  return settled === true;
+}
+
+/**
+ * Claims up to `batchSize` due rows (oldest first, skipping rows another relay is claiming) plus
+ * every other due row of the same users, so each user is published once per batch whatever
+ * its backlog. Only the newest claimed row of each user carries its payload.
+ */
+export async function claimBatch(db: CommonQueryMethods, batchSize: number, leaseMs: number): Promise<ClaimedBatchRow[]> {
+  const rows = await db.any(sql.unsafe`
+    with due as (
+      select id, user_id from streak_outbox
+      where published_at is null and superseded_at is null and next_attempt_at <= now()
+      order by next_attempt_at, id
+      limit ${batchSize}
+      for update skip locked
+    ), siblings as (
+      select o.id from streak_outbox o
+      where o.user_id in (select user_id from due)
+        and o.published_at is null and o.superseded_at is null and o.next_attempt_at <= now()
+      for update skip locked
+    ), claimed as (
+      update streak_outbox o set next_attempt_at = now() + ${ms(leaseMs)}
+      where o.id in (select id from due union select id from siblings)
+      returning o.id, o.user_id, o.version, o.attempts, o.payload
+    )
+    select c.id, c.user_id as "userId", c.version, c.attempts,
+           case when c.version = max(c.version) over (partition by c.user_id) then c.payload end as payload,
+           (select max(p.version) from streak_outbox p
+            where p.user_id = c.user_id and p.published_at is not null) as "publishedVersion"
+    from claimed c
+    order by c.user_id, c.version`);
+  return rows.map((row) => claimedBatchRow.parse(row));
+}
+
+export type Settlement =
+  | { id: string; outcome: 'published' }
+  | { id: string; outcome: 'superseded' }
+  /** `error` set means this row was attempted (attempts + 1); null means it waits with its user's newest row. */
+  | { id: string; outcome: 'failed'; error: string | null; retryInMs: number };
+
+/**
+ * Records outcomes in one statement. Only pending rows change, so a row is never marked twice
+ * (e.g. when a lease expired and another claimer settled it first).
+ */
+export async function settleRows(db: CommonQueryMethods, settlements: readonly Settlement[]): Promise<number> {
+  if (settlements.length === 0) return 0;
+  const tuples = settlements.map((s) => [
+    s.id,
+    s.outcome,
+    s.outcome === 'published' || (s.outcome === 'failed' && s.error !== null),
+    s.outcome === 'failed' ? s.error : null,
+    s.outcome === 'failed' ? Math.round(s.retryInMs) : 0,
+  ]);
+  const result = await db.query(sql.unsafe`
+    update streak_outbox o set
+      published_at = case when r.outcome = 'published' then now() end,
+      superseded_at = case when r.outcome = 'superseded' then now() end,
+      attempts = o.attempts + case when r.attempted then 1 else 0 end,
+      last_error = coalesce(r.error, o.last_error),
+      next_attempt_at = case when r.outcome = 'failed' then now() + r.retry_ms * interval '1 millisecond' else o.next_attempt_at end
+    from ${sql.unnest(tuples, ['int8', 'text', 'bool', 'text', 'int8'])} as r(id, outcome, attempted, error, retry_ms)
+    where o.id = r.id and o.published_at is null and o.superseded_at is null`);
+  return result.rowCount;
+}

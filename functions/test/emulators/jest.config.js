@@ -1,0 +1,16 @@
+// The emulator suite: run by `npm run test:emulators` inside `firebase emulators:exec`, which sets
+// FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST. Never part of the default `npm test`.
+const path = require('node:path');
+const root = require('../../../jest.config.js');
+
+const integration = root.projects.find((p) => p.displayName === 'integration');
+
+module.exports = {
+  ...integration,
+  rootDir: path.resolve(__dirname, '../../..'),
+  displayName: 'emulators',
+  testMatch: ['<rootDir>/functions/test/emulators/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/'],
+  setupFiles: [...integration.setupFiles, '<rootDir>/functions/test/emulators/requireEmulators.js'],
+  testTimeout: 60000,
+};
