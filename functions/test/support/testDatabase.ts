@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
-import { Client } from 'pg';
 import { readConfig } from '../../src/config';
 import { connect, type Database } from '../../src/db/pool';
 import { migrate } from '../../../scripts/lib/migrator';
+import { createScratchDatabase } from '../../../scripts/lib/scratchDatabase';
 
 export interface TestDatabase extends Database {
   /** Drops everything this test file created. */
@@ -31,29 +30,16 @@ export async function createTestDatabase(options: { poolSize?: number; statement
       },
     };
   }
-  const name = `test_${randomBytes(6).toString('hex')}`;
-  await admin(serverUrl, `create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  await migrate(url.toString());
-  const db = await connect(config, url.toString(), `${name} (test)`);
+  const scratch = await createScratchDatabase(serverUrl, 'test');
+  await migrate(scratch.url);
+  const db = await connect(config, scratch.url, `${scratch.name} (test)`);
   return {
     ...db,
     async close() {
       await db.close();
-      await admin(serverUrl, `drop database if exists ${name} with (force)`);
+      await scratch.drop();
     },
   };
-}
-
-async function admin(url: string, statement: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 /** A fresh in-memory embedded database in a child process (PGlite cannot load inside jest's VM). */
