@@ -6,3 +6,6 @@ import { handleGetMyStreak } from './callables/getMyStreak';
 
 export const acceptFocusSession = onCall(callableOptions, handleAcceptFocusSession);
 export const getMyStreak = onCall(callableOptions, handleGetMyStreak);
+export { projectStreak } from './projection/projectStreak';
+export { relayStreakOutbox } from './outbox/relayStreakOutbox';
+export { bridgeLegacySession } from './bridge/bridgeLegacySession';

@@ -1,0 +1,105 @@
+import { isUnavailable } from '../db/errors';
+import { parseLegacyPath, parseLegacySession, type Reject } from '../legacy';
+import { getRuntime, type Runtime } from '../runtime';
+import { logs } from './logs';
+
+/** What the trigger hands over: the created document and the event's time (firebase-functions v2). */
+export interface LegacySessionEvent {
+  params: { sessionId: string };
+  data?: { data(): unknown; ref: { path: string } };
+  time?: string;
+}
+
+export type BridgeOutcome =
+  | { status: 'accepted' | 'duplicate'; sessionId: string; userId: string }
+  | { status: 'rejected'; reason: Reject['reason'] }
+  | { status: 'dropped' };
+
+export interface BridgeDependencies {
+  runtime(): Promise<Runtime>;
+  /** The zone of legacy users/{uid}, for documents without their own. */
+  legacyUserTimeZone(runtime: Runtime, userId: string): Promise<string | null>;
+}
+
+/** Beyond this age a failing event stops being retried (Firestore would retry for 7 days). */
+export const MAX_RETRY_AGE_MS = 24 * 3_600_000;
+
+/**
+ * A legacy app wrote sessions/{id}: send it through the write path (source 'bridge'), as the
+ * callable would. Bad data is logged and stored in backfill_rejects (run_id null), never retried;
+ * an unreachable database throws so the event is retried, until it is MAX_RETRY_AGE_MS old.
+ */
+export async function handleLegacySession(event: LegacySessionEvent, deps: BridgeDependencies = defaultDependencies): Promise<BridgeOutcome> {
+  const path = event.data?.ref.path ?? `sessions/${event.params.sessionId}`;
+  let nowMs = Date.now();
+  try {
+    const runtime = await deps.runtime();
+    nowMs = runtime.now();
+    const data = event.data?.data();
+    const location = parseLegacyPath(path) ?? { path, id: event.params.sessionId, collection: 'sessions', parentId: null };
+    const doc = (data ?? {}) as Record<string, unknown>;
+    const userId = typeof doc.userId === 'string' ? doc.userId : null;
+    const zone = typeof doc.timezone === 'string' && doc.timezone !== '' ? null : userId && (await deps.legacyUserTimeZone(runtime, userId));
+    const parsed = parseLegacySession(location, data, {
+      nowMs,
+      maxSessionHours: runtime.config.maxSessionHours,
+      userTimeZone: () => zone ?? undefined,
+    });
+    if (!parsed.ok) return await reject(runtime, parsed.reject);
+
+    const [{ acceptSession }, { publishOutboxRow }] = await Promise.all([import('../accept/acceptSession'), import('../outbox/publishOutboxRow')]);
+    const { sessionId, userId: owner, startMs, endMs, timeZone } = parsed.session;
+    try {
+      const result = await acceptSession(
+        runtime.db.pool,
+        { userId: owner, sessionId, session: { startMs, endMs, timeZone }, source: 'bridge' },
+        { qualifySeconds: runtime.config.qualifySeconds, now: runtime.now },
+      );
+      logs.accepted({ sessionId, userId: owner, duplicate: !result.accepted });
+      if (result.outboxId) await publishOutboxRow(runtime.db.pool, runtime.publisher, result.outboxId, runtime.config.publishTimeoutMs);
+      return { status: result.accepted ? 'accepted' : 'duplicate', sessionId, userId: owner };
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'session/conflict') throw error;
+      return await reject(runtime, {
+        path,
+        reason: 'conflict',
+        detail: `session ${sessionId} is already stored with other content`,
+        raw: data,
+      });
+    }
+  } catch (error) {
+    const ageMs = event.time ? nowMs - Date.parse(event.time) : 0;
+    const message = (error as Error).message ?? String(error);
+    if (isUnavailable(error) && !(ageMs > MAX_RETRY_AGE_MS)) {
+      logs.retrying({ path, error: message });
+      throw error;
+    }
+    // A bug or a database down for a day: retrying forever helps nobody; the log says how to catch up.
+    logs.dropped({ path, error: message, ageMs });
+    return { status: 'dropped' };
+  }
+}
+
+async function reject(runtime: Runtime, r: Reject): Promise<BridgeOutcome> {
+  const { storeRejectRow } = await import('./storeRejectRow');
+  await storeRejectRow(runtime.db.pool, r);
+  logs.rejected({ path: r.path, reason: r.reason, detail: r.detail });
+  return { status: 'rejected', reason: r.reason };
+}
+
+const defaultDependencies: BridgeDependencies = {
+  runtime: getRuntime,
+  async legacyUserTimeZone(runtime, userId) {
+    const { sql } = await import('slonik');
+    const { z } = await import('zod');
+    // The users backfill keeps the legacy zone; before it ran, ask Firestore itself where allowed (DESIGN §8).
+    const stored = await runtime.db.pool.maybeOneFirst(sql.type(z.object({ tz: z.string().nullable() }))`
+      select legacy_timezone as tz from users where id = ${userId}`);
+    if (stored) return stored;
+    if (!runtime.config.google.firestore) return null;
+    const { adminFirestore } = await import('../firebase/firestore');
+    const snap = await (await adminFirestore(runtime.config)).collection('users').doc(userId).get();
+    const zone = snap.get('timezone');
+    return typeof zone === 'string' && zone !== '' ? zone : null;
+  },
+};

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { parseLegacyPath, type LegacyPath } from './legacyPath';
+import type { Reject } from './rejectReason';
+
+/** One line of an NDJSON export: `{"path": "sessions/abc", "data": {...}}`; `id` may stand in for the last segment. */
+const exportLineSchema = z.object({
+  path: z.string().optional(),
+  id: z.string().optional(),
+  data: z.record(z.unknown()),
+});
+
+export type ExportDocument = LegacyPath & { data: Record<string, unknown> };
+
+/**
+ * Parses one export line. `defaultCollection` completes a bare `id` (or a one-segment path) into
+ * `<collection>/<id>`. Blank lines give null: exports often end with one.
+ */
+export function parseExportLine(
+  line: string,
+  lineNumber: number,
+  defaultCollection: string,
+): { ok: true; doc: ExportDocument } | { ok: false; reject: Reject } | null {
+  if (line.trim() === '') return null;
+  const where = `line:${lineNumber}`;
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    return { ok: false, reject: { path: where, reason: 'malformed_json', detail: (error as Error).message, raw: line } };
+  }
+  const parsed = exportLineSchema.safeParse(json);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'line'}: ${i.message}`).join('; ');
+    return { ok: false, reject: { path: where, reason: 'malformed_json', detail, raw: json } };
+  }
+  const { path, id, data } = parsed.data;
+  const full = path === undefined ? (id === undefined ? undefined : `${defaultCollection}/${id}`) : path.includes('/') ? path : `${defaultCollection}/${path}`;
+  const location = parseLegacyPath(full);
+  if (location === null || (id !== undefined && path !== undefined && location.id !== id)) {
+    return { ok: false, reject: { path: full ?? where, reason: 'invalid_path', detail: 'needs "path" (collection/doc[/collection/doc…]) or "id", and they must agree', raw: json } };
+  }
+  return { ok: true, doc: { ...location, data } };
+}

@@ -1,0 +1,27 @@
+/** Stable reason codes of rejected legacy documents: stored in backfill_rejects.reason, grep-able in logs. */
+export const REJECT_REASONS = [
+  'malformed_json',
+  'invalid_path',
+  'invalid_session_id',
+  'missing_user',
+  'invalid_user',
+  'user_mismatch',
+  'invalid_time',
+  'implausible_time',
+  'end_not_after_start',
+  'too_long',
+  'invalid_timezone',
+  'missing_timezone',
+  'conflict',
+] as const;
+
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export interface Reject {
+  /** Document path, or `line:N` when a line had no readable path. */
+  path: string;
+  reason: RejectReason;
+  detail: string;
+  /** The raw document (or the raw line as a JSON string when it was not JSON). */
+  raw: unknown;
+}

@@ -1,0 +1,68 @@
+import type { Firestore, Query } from 'firebase-admin/firestore';
+import type { KeyRange } from './keyRanges';
+import type { LegacyStore, PageQuery, StoredDoc, StoredInstant } from './legacyStore';
+
+export interface FirestoreStoreOptions {
+  collection?: string;
+  group?: string;
+  /** Read one consistent snapshot (a read-only transaction at this time; Firestore keeps 1 h, 7 days with PITR). */
+  readTime?: Date;
+  usersCollection?: string;
+}
+
+/** The LegacyStore over firebase-admin Firestore (build the client with adminFirestore: DESIGN §8). */
+export async function firestoreStore(db: Firestore, options: FirestoreStoreOptions): Promise<LegacyStore> {
+  const { FieldPath, Timestamp } = await import('firebase-admin/firestore');
+  const name = options.group ?? options.collection ?? 'sessions';
+  const base = (): Query => (options.group ? db.collectionGroup(options.group) : db.collection(name));
+  const readTime = options.readTime ? Timestamp.fromDate(options.readTime) : undefined;
+  const toTimestamp = (i: StoredInstant) => new Timestamp(i.seconds, i.nanoseconds);
+  const keyOf = (path: string, id: string) => (options.group ? path : id);
+
+  const run = async (query: Query) => (readTime ? db.runTransaction((t) => t.get(query), { readOnly: true, readTime }) : query.get());
+
+  const ranged = (range: KeyRange, afterKey: string | null): Query => {
+    let q = base().orderBy(FieldPath.documentId());
+    if (afterKey !== null) q = q.startAfter(afterKey);
+    else if (range.from !== null) q = q.startAt(range.from);
+    if (range.to !== null) q = q.endBefore(range.to);
+    return q;
+  };
+
+  return {
+    describe: `firestore ${options.group ? `collection group ${options.group}` : `collection ${name}`}${readTime ? ` at ${options.readTime?.toISOString()}` : ''}`,
+    async page(query: PageQuery): Promise<StoredDoc[]> {
+      let q: Query;
+      if (query.since) {
+        const { field, from, after } = query.since;
+        // Keyset paging on (field, id): an inequality must order by its field first.
+        q = base().where(field, '>=', toTimestamp(from)).orderBy(field).orderBy(FieldPath.documentId());
+        if (after) q = q.startAfter(toTimestamp(after), after.key);
+      } else {
+        q = ranged(query.range, query.afterKey);
+      }
+      const snapshot = await run(q.limit(query.limit));
+      return snapshot.docs.map((d) => {
+        const data = d.data();
+        const value = query.since ? data[query.since.field] : undefined;
+        const since = value instanceof Timestamp ? { seconds: value.seconds, nanoseconds: value.nanoseconds } : undefined;
+        return { key: keyOf(d.ref.path, d.id), path: d.ref.path, data, since };
+      });
+    },
+    async count(range: KeyRange, since?: { field: string; from: StoredInstant }) {
+      const q = since ? base().where(since.field, '>=', toTimestamp(since.from)) : ranged(range, null);
+      const snapshot = await q.count().get();
+      return snapshot.data().count;
+    },
+    async userTimeZones(userIds: string[]) {
+      const zones = new Map<string, string>();
+      if (userIds.length === 0) return zones;
+      const refs = userIds.map((id) => db.collection(options.usersCollection ?? 'users').doc(id));
+      for (const snap of await db.getAll(...refs)) {
+        const zone = snap.get('timezone');
+        if (typeof zone === 'string' && zone !== '') zones.set(snap.id, zone);
+      }
+      return zones;
+    },
+  };
+}

@@ -1,0 +1,323 @@
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+import {
+  legacyInstant,
+  parseLegacySession,
+  parseLegacyUser,
+  type ExportDocument,
+  type LegacySession,
+  type LegacyUser,
+  type Reject,
+} from '../../functions/src/legacy';
+import { emptyCounts, type BackfillCounts } from './backfillCounts';
+import { saveCounts, saveProgress, finishRun, type BackfillKind } from './backfillRuns';
+import type { CrashPlan } from './crashPlan';
+import type { LegacySource, SourceItem } from './legacySource';
+import type { Progress } from './progress';
+import { rebuildStreaks } from './rebuildStreaks';
+import type { RejectsFile } from './rejectsFile';
+import { classifySessionBatch, conflictReject, insertSessionBatch } from './sessionBatch';
+import { storeRejects } from './storeRejects';
+import { upsertUserBatch } from './userBatch';
+
+export interface BackfillSettings {
+  kind: BackfillKind;
+  /** The collection (or collection-group) id whose documents this run reads. */
+  collection: string;
+  batchSize: number;
+  dryRun: boolean;
+  since?: { field: string; fromMs: number };
+  defaultTimeZone?: string;
+  project: boolean;
+  qualifySeconds: number;
+  maxSessionHours: number;
+  /** Users per closing rebuild transaction. */
+  rebuildChunkSize: number;
+}
+
+export interface BackfillInput {
+  pool: DatabasePool;
+  source: LegacySource;
+  settings: BackfillSettings;
+  /** The run row to write to (new or resumed); null for a dry run, which writes nothing. */
+  run: { id: string; cursor: unknown; counts: BackfillCounts } | null;
+  rejectsFile?: RejectsFile;
+  progress?: Progress;
+  crash?: CrashPlan;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export interface BackfillResult {
+  runId: string | null;
+  counts: BackfillCounts;
+  /** Users with at least one newly inserted session (dry run: would be). */
+  usersAffected: number;
+}
+
+interface Prepared<T> {
+  records: T[];
+  rejects: Reject[];
+  skipped: number;
+  duplicates: number;
+  raw: Map<string, unknown>;
+}
+
+/**
+ * The backfill loop: each batch is parsed, written with one bulk insert, and its rejects, affected
+ * users, cursor and counts are saved in the same transaction, so a crash anywhere resumes exactly.
+ * After the source is exhausted the affected users are rebuilt in SQL, chunk by chunk, resumably.
+ */
+export async function runBackfill(input: BackfillInput): Promise<BackfillResult> {
+  const { pool, source, settings, run } = input;
+  const now = input.now ?? Date.now;
+  const crash = input.crash ?? { at: () => {} };
+  let counts: BackfillCounts = run ? structuredClone(run.counts) : emptyCounts();
+  const dryUsers = new Set<string>();
+  // Users already in backfill_run_users for this run: skips most of those inserts; bounded, so memory stays flat.
+  const recorded = new Set<string>();
+  let afterCommit = () => {};
+
+  if (!counts.sourceDone) {
+    let batchNumber = 0;
+    // Reading and parsing batch N+1 overlaps with writing batch N: Node and PostgreSQL work at once.
+    const batches = readAhead(source.batches(run?.cursor ?? null, settings.batchSize), async (batch) => {
+      const nowMs = now();
+      return settings.kind === 'sessions'
+        ? { batch, sessions: await prepareSessions(pool, source, batch.items, settings, nowMs), users: null }
+        : { batch, sessions: null, users: prepareUsers(batch.items) };
+    });
+    for await (const { batch, sessions, users: usersPrepared } of batches) {
+      batchNumber += 1;
+      const next = structuredClone(counts);
+      next.read += batch.items.length;
+      let rejects: Reject[];
+      if (sessions) {
+        const prepared = sessions;
+        rejects = prepared.rejects;
+        next.skipped += prepared.skipped;
+        next.duplicates += prepared.duplicates;
+        const write = async (tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]) => {
+          const outcome = run ? await insertSessionBatch(tx, prepared.records) : await classifySessionBatch(tx, prepared.records);
+          crash.at('inside', batchNumber);
+          rejects.push(...outcome.conflicts.map((c) => ({ ...c, raw: prepared.raw.get(c.path) ?? c.raw })));
+          next.inserted += outcome.inserted.length;
+          next.duplicates += outcome.duplicates;
+          tally(next, rejects);
+          if (!run) {
+            for (const s of outcome.inserted) dryUsers.add(s.userId);
+            return;
+          }
+          await storeRejects(tx, run.id, rejects);
+          const users = [...new Set(outcome.inserted.map((s) => s.userId))].filter((u) => !recorded.has(u));
+          if (users.length > 0) {
+            await tx.query(sql.unsafe`
+              insert into backfill_run_users (run_id, user_id) select ${run.id}, unnest(${sql.array(users, 'text')})
+              on conflict do nothing`);
+          }
+          await saveProgress(tx, run.id, batch.cursor, next);
+          afterCommit = () => remember(recorded, users);
+        };
+        if (run) await pool.transaction(async (tx) => {
+          await relaxCommit(tx);
+          await write(tx);
+        });
+        else await pool.connect((c) => write(c as never));
+        afterCommit();
+        afterCommit = () => {};
+      } else {
+        const prepared = usersPrepared as Prepared<LegacyUser>;
+        rejects = prepared.rejects;
+        next.skipped += prepared.skipped;
+        next.duplicates += prepared.duplicates;
+        const write = async (tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]) => {
+          const outcome = await upsertUserBatch(tx, prepared.records, { dryRun: !run });
+          crash.at('inside', batchNumber);
+          next.inserted += outcome.inserted;
+          next.updated += outcome.updated;
+          next.duplicates += outcome.unchanged;
+          tally(next, rejects);
+          if (!run) return;
+          await storeRejects(tx, run.id, rejects);
+          await saveProgress(tx, run.id, batch.cursor, next);
+        };
+        if (run) await pool.transaction(async (tx) => {
+          await relaxCommit(tx);
+          await write(tx);
+        });
+        else await pool.connect((c) => write(c as never));
+      }
+      counts = next;
+      // After the commit: the table is the record; the file is a convenience copy.
+      await input.rejectsFile?.write(rejects);
+      input.progress?.update(counts.read, batch.position);
+      crash.at('between', batchNumber);
+    }
+    counts = { ...counts, sourceDone: true };
+    if (run) await saveCounts(pool, run.id, counts);
+  }
+  input.progress?.finish();
+
+  if (run && settings.kind === 'sessions') counts = await rebuildAffected(pool, run.id, counts, settings, crash, input.log);
+  if (run) await finishRun(pool, run.id, 'completed', counts);
+
+  const usersAffected = run
+    ? await pool.oneFirst(sql.type(z.object({ n: z.number() }))`select count(*)::int as n from backfill_run_users where run_id = ${run.id}`)
+    : dryUsers.size;
+  return { runId: run?.id ?? null, counts, usersAffected };
+}
+
+/** Yields prepare(item) for each item, preparing the next one while the caller works on the current. */
+async function* readAhead<T, U>(items: AsyncIterable<T>, prepare: (item: T) => Promise<U>): AsyncGenerator<U> {
+  const iterator = items[Symbol.asyncIterator]();
+  const step = async (): Promise<U | null> => {
+    const r = await iterator.next();
+    return r.done ? null : prepare(r.value);
+  };
+  let upcoming = step();
+  try {
+    for (;;) {
+      const current = await upcoming;
+      if (current === null) return;
+      upcoming = step();
+      // Its failure surfaces when awaited on the next turn; until then it must not count as unhandled.
+      upcoming.catch(() => {});
+      yield current;
+    }
+  } finally {
+    await upcoming.catch(() => null);
+    await iterator.return?.();
+  }
+}
+
+const REMEMBERED_USERS = 200_000;
+function remember(set: Set<string>, users: readonly string[]): void {
+  if (set.size + users.length > REMEMBERED_USERS) set.clear();
+  for (const u of users) set.add(u);
+}
+
+/**
+ * Batch commits need not wait for the WAL flush: a database crash loses only whole trailing batches
+ * together with their cursor, and the resumed run reads them again. Saves a disk flush per batch.
+ */
+async function relaxCommit(tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]): Promise<void> {
+  await tx.query(sql.unsafe`set local synchronous_commit = off`);
+}
+
+function tally(counts: BackfillCounts, rejects: readonly Reject[]): void {
+  counts.rejected += rejects.length;
+  for (const r of rejects) counts.rejectsByReason[r.reason] = (counts.rejectsByReason[r.reason] ?? 0) + 1;
+}
+
+/** Rebuilds the run's affected users not rebuilt yet; each chunk commits with its bookkeeping. */
+async function rebuildAffected(
+  pool: DatabasePool,
+  runId: string,
+  start: BackfillCounts,
+  settings: BackfillSettings,
+  crash: CrashPlan,
+  log?: (line: string) => void,
+): Promise<BackfillCounts> {
+  let counts = start;
+  for (let chunk = 1; ; chunk++) {
+    const ids = await pool.anyFirst(sql.type(z.object({ user_id: z.string() }))`
+      select user_id from backfill_run_users where run_id = ${runId} and rebuilt_at is null
+      order by user_id limit ${settings.rebuildChunkSize}`);
+    if (ids.length === 0) return counts;
+    const started = Date.now();
+    counts = await pool.transaction(async (tx) => {
+      const changed = await rebuildStreaks(tx, ids, { qualifySeconds: settings.qualifySeconds, project: settings.project });
+      await tx.query(sql.unsafe`
+        update backfill_run_users set rebuilt_at = now() where run_id = ${runId} and user_id = any (${sql.array([...ids], 'text')})`);
+      const next = { ...counts, usersRebuilt: counts.usersRebuilt + ids.length, usersChanged: counts.usersChanged + changed.length };
+      await saveCounts(tx, runId, next);
+      return next;
+    });
+    log?.(`rebuilt ${ids.length} users (${counts.usersRebuilt} so far) in ${Date.now() - started} ms`);
+    crash.at('rebuild', chunk);
+  }
+}
+
+function targetDocs(items: readonly SourceItem[], accept: (doc: ExportDocument) => boolean) {
+  const docs: ExportDocument[] = [];
+  const rejects: Reject[] = [];
+  let skipped = 0;
+  for (const item of items) {
+    if (item.reject) rejects.push(item.reject);
+    else if (accept(item.doc)) docs.push(item.doc);
+    else skipped += 1;
+  }
+  return { docs, rejects, skipped };
+}
+
+async function prepareSessions(
+  pool: DatabasePool,
+  source: LegacySource,
+  items: readonly SourceItem[],
+  settings: BackfillSettings,
+  nowMs: number,
+): Promise<Prepared<LegacySession>> {
+  const since = settings.since;
+  const { docs, rejects, skipped } = targetDocs(items, (doc) => {
+    if (doc.collection !== settings.collection) return false;
+    if (!since) return true;
+    const at = legacyInstant(doc.data[since.field]);
+    return at !== null && at >= since.fromMs;
+  });
+  const zones = await userZones(pool, source, docs);
+  const prepared: Prepared<LegacySession> = { records: [], rejects, skipped, duplicates: 0, raw: new Map() };
+  const byId = new Map<string, LegacySession>();
+  for (const doc of docs) {
+    const parsed = parseLegacySession(doc, doc.data, {
+      nowMs,
+      maxSessionHours: settings.maxSessionHours,
+      userTimeZone: (id) => zones.get(id),
+      defaultTimeZone: settings.defaultTimeZone,
+    });
+    if (!parsed.ok) {
+      prepared.rejects.push(parsed.reject);
+      continue;
+    }
+    const session = parsed.session;
+    prepared.raw.set(session.path, doc.data);
+    const earlier = byId.get(session.sessionId);
+    if (earlier === undefined) byId.set(session.sessionId, session);
+    else if (earlier.userId === session.userId && earlier.startMs === session.startMs && earlier.endMs === session.endMs && earlier.timeZone === session.timeZone) prepared.duplicates += 1;
+    else prepared.rejects.push(conflictReject(session, `user ${earlier.userId} earlier in this batch`, doc.data));
+  }
+  prepared.records = [...byId.values()];
+  return prepared;
+}
+
+/** Legacy zones of the users of documents that carry none: as the users backfill stored them, else read from the source. */
+async function userZones(pool: DatabasePool, source: LegacySource, docs: readonly ExportDocument[]): Promise<Map<string, string>> {
+  const ids = new Set<string>();
+  for (const doc of docs) {
+    if (typeof doc.data.timezone === 'string' && doc.data.timezone !== '') continue;
+    const user = typeof doc.data.userId === 'string' ? doc.data.userId : doc.parentId;
+    if (user) ids.add(user);
+  }
+  if (ids.size === 0) return new Map();
+  const rows = await pool.any(sql.type(z.object({ id: z.string(), timezone: z.string() }))`
+    select id, legacy_timezone as timezone from users where id = any (${sql.array([...ids], 'text')}) and legacy_timezone is not null`);
+  const zones = new Map(rows.map((r) => [r.id, r.timezone]));
+  const missing = [...ids].filter((id) => !zones.has(id));
+  if (missing.length > 0 && source.userTimeZones) {
+    for (const [id, zone] of await source.userTimeZones(missing)) zones.set(id, zone);
+  }
+  return zones;
+}
+
+function prepareUsers(items: readonly SourceItem[]): Prepared<LegacyUser> {
+  const { docs, rejects, skipped } = targetDocs(items, (doc) => doc.collection === 'users' && doc.parentId === null);
+  const prepared: Prepared<LegacyUser> = { records: [], rejects, skipped, duplicates: 0, raw: new Map() };
+  const byId = new Map<string, LegacyUser>();
+  for (const doc of docs) {
+    const parsed = parseLegacyUser(doc, doc.data);
+    if (!parsed.ok) prepared.rejects.push(parsed.reject);
+    else if (byId.has(parsed.user.userId)) prepared.duplicates += 1;
+    else byId.set(parsed.user.userId, parsed.user);
+  }
+  prepared.records = [...byId.values()];
+  return prepared;
+}
