@@ -3,8 +3,9 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { acceptSession, type AcceptSessionInput } from '../../src/accept/acceptSession';
 import { SessionConflictError } from '../../src/accept/SessionConflictError';
+import { readForAccept, writeAccept } from '../../src/db/acceptQueries';
 import { readStreak } from '../../src/db/readStreak';
-import { recomputeAll, type SessionTimes } from '../../src/domain';
+import { affectedDates, overlapWindow, recomputeAll, type SessionTimes } from '../../src/domain';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';
 
 const QUALIFY = 30 * 60;
@@ -147,6 +148,46 @@ describe('acceptSession', () => {
       }),
       { numRuns: usesEmbeddedDatabase ? 15 : 40 },
     );
+  });
+});
+
+describe('the write step refuses what was computed from an outdated read', () => {
+  const read = (user: string, sessionId: string, session: SessionTimes) => {
+    const dates = affectedDates(session);
+    return readForAccept(db.pool, { userId: user, sessionId, window: overlapWindow(dates), dates });
+  };
+  const write = (user: string, sessionId: string, session: SessionTimes, expectedRevision: number | null) =>
+    writeAccept(db.pool, {
+      userId: user, sessionId, session, source: 'callable', expectedRevision,
+      credits: new Map(), removedRuns: [], addedRuns: [], zone: session.timeZone, change: null,
+    });
+
+  it.each([
+    ['another accept of the user', async (user: string) => void (await accept(user, `${user}-other`, ny('2025-03-03T12:00:00-05:00', 10)))],
+    ['a rebuild of the user', async (user: string) => void (await db.pool.query(sql.unsafe`select * from rebuild_streaks(${sql.array([user], 'text')}, 1800, true)`))],
+    ['a reprojection of the user', async (user: string) => {
+      // Reprojection skips a version still waiting in the outbox, so publish it first.
+      await db.pool.query(sql.unsafe`update streak_outbox set published_at = now() where user_id = ${user}`);
+      const bumped = await db.pool.any(sql.unsafe`select * from enqueue_streak_projection(${sql.array([user], 'text')})`);
+      expect(bumped).toHaveLength(1);
+    }],
+  ])('answers stale after %s, so the accept reads again', async (_what, meanwhile) => {
+    const user = uniqueUser();
+    await accept(user, `${user}-first`, ny('2025-03-03T09:00:00-05:00', 45));
+    const session = ny('2025-03-03T10:00:00-05:00', 10);
+    const before = await read(user, `${user}-late`, session);
+    await meanwhile(user);
+    await expect(write(user, `${user}-late`, session, before.revision)).resolves.toEqual({ status: 'stale', outboxId: null });
+    expect((await read(user, `${user}-late`, session)).existing).toBeNull();
+  });
+
+  it('answers stale for a first contact when the user appeared meanwhile', async () => {
+    const user = uniqueUser();
+    const session = ny('2025-03-03T10:00:00-05:00', 10);
+    const before = await read(user, `${user}-a`, session);
+    expect(before.revision).toBeNull();
+    await accept(user, `${user}-b`, ny('2025-03-04T10:00:00-05:00', 10));
+    await expect(write(user, `${user}-a`, session, null)).resolves.toMatchObject({ status: 'stale' });
   });
 });
 
