@@ -122,6 +122,22 @@ const SEARCH_MARGIN_MS = 26 * 3_600_000;
  * where it repeats, the first 00:00). For a date the zone skipped entirely, the start of the next date.
  */
 export function startOfLocalDate(date: LocalDate, timeZone: string): number {
+  const key = `${timeZone} ${date}`;
+  let start = dayStarts.get(key);
+  if (start === undefined) {
+    start = computeStartOfLocalDate(date, timeZone);
+    if (dayStarts.size >= MAX_DAY_STARTS) dayStarts.clear();
+    dayStarts.set(key, start);
+  }
+  return start;
+}
+
+// A pure function of (zone, date) that costs six Intl calls, while the write path keeps asking
+// about the same recent dates: remember them, bounded.
+const dayStarts = new Map<string, number>();
+const MAX_DAY_STARTS = 20_000;
+
+function computeStartOfLocalDate(date: LocalDate, timeZone: string): number {
   const wall = utcMidnightOf(date);
   const isFirstInstant = (candidate: number): boolean =>
     localDateOf(candidate, timeZone) === date && localDateOf(candidate - 1, timeZone) < date;
