@@ -99,9 +99,10 @@ end;
 $$;
 
 -- Applies what the domain computed from a read at p_expected_revision (null: user never seen).
--- Returns 'written', or 'stale' when the user changed since the read or the session id was taken
--- meanwhile: then nothing was written and the caller reads again. p_payload null means the streak
--- did not change: neither the version nor the outbox move. Returns the new outbox id, if any.
+-- Returns 'written' with the new outbox row id (null when the streak did not change: p_payload null,
+-- then neither the version nor the outbox move), or 'stale' when the user changed since the read or
+-- the session id was taken meanwhile: then nothing was written and the caller reads again.
+-- Three statements, because each costs an executor start in PostgreSQL's CPU budget.
 create function accept_session_write(
   p_user_id text, p_session_id text, p_start timestamptz, p_end timestamptz, p_timezone text, p_source text,
   p_expected_revision bigint,
@@ -114,20 +115,30 @@ create function accept_session_write(
 )
 language plpgsql as $$
 declare
-  v_revision bigint;
+  v_changed boolean := p_payload is not null;
 begin
-  select s.revision into v_revision from user_streaks s where s.user_id = p_user_id for update;
-  if not found then
-    if p_expected_revision is not null then
-      status := 'stale';
-      return;
-    end if;
-    insert into users (id) values (p_user_id) on conflict (id) do nothing;
-    insert into user_streaks (user_id) values (p_user_id) on conflict (user_id) do nothing;
-    select s.revision into v_revision from user_streaks s where s.user_id = p_user_id for update;
-    p_expected_revision := 0;
+  -- Compare-and-set on the revision: takes the user's row lock and writes the new streak at once.
+  if p_expected_revision is null then
+    insert into users (id, timezone) values (p_user_id, p_zone) on conflict (id) do nothing;
+    insert into user_streaks (user_id, revision, current_streak, longest_streak, last_qualified_date,
+                              qualified_days_count, timezone, version, updated_at)
+    values (p_user_id, 1, coalesce(p_current_streak, 0), coalesce(p_longest_streak, 0), p_last_qualified_date,
+            coalesce(p_qualified_days_count, 0), p_zone, coalesce(p_version, 0),
+            coalesce((p_payload ->> 'updatedAt')::timestamptz, now()))
+    on conflict (user_id) do nothing;
+  else
+    update user_streaks s set
+      revision = s.revision + 1,
+      current_streak = case when v_changed then p_current_streak else s.current_streak end,
+      longest_streak = case when v_changed then p_longest_streak else s.longest_streak end,
+      last_qualified_date = case when v_changed then p_last_qualified_date else s.last_qualified_date end,
+      qualified_days_count = case when v_changed then p_qualified_days_count else s.qualified_days_count end,
+      timezone = case when v_changed then p_zone else s.timezone end,
+      version = case when v_changed then p_version else s.version end,
+      updated_at = case when v_changed then (p_payload ->> 'updatedAt')::timestamptz else s.updated_at end
+    where s.user_id = p_user_id and s.revision = p_expected_revision;
   end if;
-  if v_revision is distinct from p_expected_revision then
+  if not found then
     status := 'stale';
     return;
   end if;
@@ -136,38 +147,32 @@ begin
   values (p_session_id, p_user_id, p_start, p_end, p_timezone, p_source)
   on conflict (session_id) do nothing;
   if not found then
-    status := 'stale';
-    return;
+    -- Taken by a concurrent writer after our read: undo the streak write, the caller reads again.
+    raise exception 'session id taken since the read' using errcode = 'FSSTA';
   end if;
 
-  insert into daily_focus (user_id, local_date, focus_seconds)
-  select p_user_id, d, s from unnest(p_credit_dates, p_credit_seconds) as c(d, s)
-  on conflict (user_id, local_date) do update set focus_seconds = excluded.focus_seconds;
-
-  delete from streak_runs where user_id = p_user_id and start_date = any (p_removed_run_starts);
-  insert into streak_runs (user_id, start_date, end_date)
-  select p_user_id, s, e from unnest(p_added_run_starts, p_added_run_ends) as r(s, e);
-
-  update users set timezone = p_zone, updated_at = now()
-  where id = p_user_id and timezone is distinct from p_zone;
-
-  if p_payload is null then
-    update user_streaks set revision = revision + 1 where user_id = p_user_id;
-  else
-    update user_streaks set
-      revision = revision + 1,
-      current_streak = p_current_streak,
-      longest_streak = p_longest_streak,
-      last_qualified_date = p_last_qualified_date,
-      qualified_days_count = p_qualified_days_count,
-      timezone = p_zone,
-      version = p_version,
-      updated_at = (p_payload ->> 'updatedAt')::timestamptz
-    where user_id = p_user_id;
+  -- Runs replaced by a run with the same start are upserted, not deleted and re-inserted, so the
+  -- parts of this statement never touch the same row.
+  with credits as (
+    insert into daily_focus (user_id, local_date, focus_seconds)
+    select p_user_id, d, s from unnest(p_credit_dates, p_credit_seconds) as c(d, s)
+    on conflict (user_id, local_date) do update set focus_seconds = excluded.focus_seconds
+  ), gone as (
+    delete from streak_runs
+    where user_id = p_user_id and start_date = any (p_removed_run_starts) and not (start_date = any (p_added_run_starts))
+  ), runs as (
+    insert into streak_runs (user_id, start_date, end_date)
+    select p_user_id, s, e from unnest(p_added_run_starts, p_added_run_ends) as r(s, e)
+    on conflict (user_id, start_date) do update set end_date = excluded.end_date
+  ), zone as (
+    update users set timezone = p_zone, updated_at = now()
+    where id = p_user_id and v_changed and timezone is distinct from p_zone
+  ), outbox as (
     insert into streak_outbox (user_id, version, payload)
-    values (p_user_id, p_version, p_payload)
-    returning id into outbox_id;
-  end if;
+    select p_user_id, p_version, p_payload where v_changed
+    returning id
+  )
+  select (select id from outbox) into outbox_id;
   status := 'written';
 end;
 $$;

@@ -78,5 +78,18 @@ export async function writeAccept(db: CommonQueryMethods, w: AcceptWrite): Promi
       ${c?.currentStreak ?? null}::int, ${c?.longestStreak ?? null}::int,
       ${c?.lastQualifiedDate ?? null}::date, ${c?.qualifiedDaysCount ?? null}::int,
       ${c?.version ?? null}::bigint, ${c ? sql.jsonb(c.payload as never) : null}::jsonb
-    )`);
+    )`).catch((error: unknown) => {
+    if (hasSqlState(error, SESSION_ID_TAKEN)) return { status: 'stale' as const, outboxId: null };
+    throw error;
+  });
+}
+
+// Raised by accept_session_write when another writer took the session id after our read.
+const SESSION_ID_TAKEN = 'FSSTA';
+
+function hasSqlState(error: unknown, code: string): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === code) return true;
+  }
+  return false;
 }
