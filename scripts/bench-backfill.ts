@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { Command } from 'commander';
 import { Client } from 'pg';
 import { runCli, UsageError } from './lib/cli';
 import { migrate } from './lib/migrator';
+import { createScratchDatabase } from './lib/scratchDatabase';
 
 // Benchmark (not a test): backfill of a seeded synthetic export vs plain COPY + the same set-based rebuild.
 const program = new Command('bench:backfill')
@@ -78,23 +78,10 @@ async function generate(dir: string, sessions: number, users: number, seed: numb
   return { ndjson, sessionsCsv, usersCsv, valid };
 }
 
-async function admin(url: string, statement: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-async function freshDatabase(serverUrl: string, label: string): Promise<string> {
-  const name = `bench_${label}_${randomBytes(4).toString('hex')}`;
-  await admin(serverUrl, `create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  await migrate(url.toString());
-  return url.toString();
+async function freshDatabase(serverUrl: string, label: string) {
+  const scratch = await createScratchDatabase(serverUrl, `bench_${label}`);
+  await migrate(scratch.url);
+  return scratch;
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -128,8 +115,9 @@ runCli(async () => {
   const files = await generate(dir, sessions, users, Number(opts.seed));
   console.log(`  ${(statSync(files.ndjson).size / 1e6).toFixed(0)} MB export, ${files.valid.toLocaleString('en-US')} valid sessions, in ${seconds(Date.now() - t0)}`);
 
-  const backfillDb = await freshDatabase(serverUrl as string, 'backfill');
-  const baselineDb = await freshDatabase(serverUrl as string, 'baseline');
+  const backfillScratch = await freshDatabase(serverUrl as string, 'backfill');
+  const baselineScratch = await freshDatabase(serverUrl as string, 'baseline');
+  const [backfillDb, baselineDb] = [backfillScratch.url, baselineScratch.url];
   try {
     // The backfill, as an engineer runs it: its own process, measured by /usr/bin/time (peak RSS).
     const report = path.join(dir, 'report.json');
@@ -168,7 +156,8 @@ runCli(async () => {
   } finally {
     if (!opts.keep) {
       rmSync(dir, { recursive: true, force: true });
-      for (const url of [backfillDb, baselineDb]) await admin(serverUrl as string, `drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
+      await backfillScratch.drop();
+      await baselineScratch.drop();
     }
   }
   return 0;

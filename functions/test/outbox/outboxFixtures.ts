@@ -1,6 +1,9 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { StreakEvent } from '../../src/contract/streakEvent';
+import { logs } from '../../src/outbox/logs';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase';
+import { silenceLogs } from './silenceLogs';
 
 /** A valid event whose fields depend on the version, so a stale document is easy to spot. */
 export function streakEvent(userId: string, version: number): StreakEvent {
@@ -67,4 +70,23 @@ export async function makeAllDue(db: CommonQueryMethods): Promise<void> {
 
 export async function clearOutbox(db: CommonQueryMethods): Promise<void> {
   await db.query(sql.unsafe`truncate streak_outbox`);
+}
+
+/** The lifecycle every outbox spec needs: an isolated database per file, an empty outbox and silent logs per test. */
+export function useOutboxDatabase(set: (db: TestDatabase) => void): void {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    set(db);
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+  beforeEach(async () => {
+    await clearOutbox(db.pool);
+    silenceLogs(logs);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 }

@@ -3,25 +3,12 @@ import { InMemoryPublisher } from '../../src/outbox/InMemoryPublisher';
 import { createDisabledPublisher } from '../../src/outbox/disabledPublisher';
 import { logs } from '../../src/outbox/logs';
 import { publishOutboxRow } from '../../src/outbox/publishOutboxRow';
-import { createTestDatabase, type TestDatabase } from '../support/testDatabase';
-import { clearOutbox, insertOutboxRows, outboxRow, streakEvent } from './outboxFixtures';
-import { silenceLogs } from './silenceLogs';
+import type { TestDatabase } from '../support/testDatabase';
+import { useOutboxDatabase, insertOutboxRows, outboxRow, streakEvent } from './outboxFixtures';
 
 describe('publishOutboxRow', () => {
   let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db.close();
-  });
-  beforeEach(async () => {
-    await clearOutbox(db.pool);
-    silenceLogs(logs);
-  });
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
+  useOutboxDatabase((created) => (db = created));
 
   it('publishes the row and marks it published after the acknowledgement', async () => {
     const [id] = await insertOutboxRows(db.pool, [{ userId: 'ada', version: 1 }]);

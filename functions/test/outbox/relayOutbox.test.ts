@@ -5,28 +5,15 @@ import { createDisabledPublisher } from '../../src/outbox/disabledPublisher';
 import { logs } from '../../src/outbox/logs';
 import { publishOutboxRow } from '../../src/outbox/publishOutboxRow';
 import { relayOutbox, type RelayOptions } from '../../src/outbox/relayOutbox';
-import { createTestDatabase, type TestDatabase } from '../support/testDatabase';
-import { clearOutbox, insertOutboxRows, makeAllDue, outboxRows, streakEvent } from './outboxFixtures';
-import { silenceLogs } from './silenceLogs';
+import type { TestDatabase } from '../support/testDatabase';
+import { clearOutbox, useOutboxDatabase, insertOutboxRows, makeAllDue, outboxRows, streakEvent } from './outboxFixtures';
 
 // Tiny backoff so recovery tests need no waiting; the backoff test sets its own.
 const fast: RelayOptions = { batchSize: 50, publishTimeoutMs: 500, backoff: { baseMs: 1, maxMs: 1 } };
 
 describe('relayOutbox', () => {
   let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db.close();
-  });
-  beforeEach(async () => {
-    await clearOutbox(db.pool);
-    silenceLogs(logs);
-  });
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
+  useOutboxDatabase((created) => (db = created));
 
   it('publishes the newest version of each user once and marks the older rows superseded', async () => {
     await insertOutboxRows(db.pool, [
