@@ -79,6 +79,10 @@ export async function startEmulators(options: {
       GCLOUD_PROJECT: DEMO_PROJECT,
       // Second guard (DESIGN §8): nothing in the stack may probe the cloud metadata server.
       METADATA_SERVER_DETECTION: 'none',
+      // The CLI asks the npm registry whether firebase-functions is current (`npm show`) and
+      // whether it is itself: keep both on this machine.
+      npm_config_offline: 'true',
+      NO_UPDATE_NOTIFIER: '1',
     },
   });
   const output: string[] = [];
