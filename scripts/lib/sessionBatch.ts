@@ -11,11 +11,10 @@ export interface SessionBatchOutcome {
 
 const storedRow = z.object({
   session_id: z.string(),
-  inserted: z.boolean(),
-  user_id: z.string().nullable(),
-  start_ms: z.coerce.number().nullable(),
-  end_ms: z.coerce.number().nullable(),
-  timezone: z.string().nullable(),
+  user_id: z.string(),
+  start_ms: z.coerce.number(),
+  end_ms: z.coerce.number(),
+  timezone: z.string(),
 });
 type StoredRow = z.infer<typeof storedRow>;
 
@@ -44,8 +43,7 @@ export async function insertSessionBatch(tx: CommonQueryMethods, sessions: reado
   const fresh = new Set(inserted);
   const blocked = sessions.filter((s) => !fresh.has(s.sessionId)).map((s) => s.sessionId);
   const stored = blocked.length === 0 ? [] : await readStored(tx, blocked);
-  const rows = sessions.map((s) => ({ session_id: s.sessionId, inserted: fresh.has(s.sessionId), user_id: null, start_ms: null, end_ms: null, timezone: null }));
-  return classify(sessions, rows, stored);
+  return classify(sessions, fresh, stored);
 }
 
 /** The dry-run twin: classifies against what is stored, writes nothing. */
@@ -53,31 +51,27 @@ export async function classifySessionBatch(db: CommonQueryMethods, sessions: rea
   if (sessions.length === 0) return { inserted: [], duplicates: 0, conflicts: [] };
   const stored = await readStored(db, sessions.map((s) => s.sessionId));
   const known = new Set(stored.map((r) => r.session_id));
-  const rows = sessions.map((s) => ({ session_id: s.sessionId, inserted: !known.has(s.sessionId), user_id: null, start_ms: null, end_ms: null, timezone: null }));
-  return classify(sessions, rows, stored);
+  return classify(sessions, new Set(sessions.map((s) => s.sessionId).filter((id) => !known.has(id))), stored);
 }
 
 async function readStored(db: CommonQueryMethods, ids: string[]): Promise<readonly StoredRow[]> {
   return db.any(sql.type(storedRow)`
-    select session_id, false as inserted, user_id,
-           floor(extract(epoch from start_time) * 1000)::bigint as start_ms,
-           floor(extract(epoch from end_time) * 1000)::bigint as end_ms, timezone
+    select session_id, user_id, accept_session_ms(start_time) as start_ms, accept_session_ms(end_time) as end_ms, timezone
     from focus_sessions where session_id = any (${sql.array(ids, 'text')})`);
 }
 
-function classify(sessions: readonly LegacySession[], rows: readonly StoredRow[], extra: readonly StoredRow[]): SessionBatchOutcome {
-  const byId = new Map(sessions.map((s) => [s.sessionId, s]));
-  const storedById = new Map([...rows, ...extra].filter((r) => r.user_id !== null).map((r) => [r.session_id, r]));
+/** Sessions in `inserted` went in; every other one is a duplicate of its stored row or a conflict. */
+function classify(sessions: readonly LegacySession[], inserted: ReadonlySet<string>, stored: readonly StoredRow[]): SessionBatchOutcome {
+  const storedById = new Map(stored.map((r) => [r.session_id, r]));
   const outcome: SessionBatchOutcome = { inserted: [], duplicates: 0, conflicts: [] };
-  for (const row of rows) {
-    const session = byId.get(row.session_id) as LegacySession;
-    if (row.inserted) {
+  for (const session of sessions) {
+    if (inserted.has(session.sessionId)) {
       outcome.inserted.push(session);
       continue;
     }
-    const stored = storedById.get(row.session_id);
-    if (stored && sameContent(session, stored)) outcome.duplicates += 1;
-    else outcome.conflicts.push(conflictReject(session, stored ? describeStored(stored) : 'another session'));
+    const row = storedById.get(session.sessionId);
+    if (row && sameContent(session, row)) outcome.duplicates += 1;
+    else outcome.conflicts.push(conflictReject(session, row ? describeStored(row) : 'another session'));
   }
   return outcome;
 }
@@ -86,8 +80,7 @@ function sameContent(s: LegacySession, r: StoredRow): boolean {
   return r.user_id === s.userId && r.start_ms === s.startMs && r.end_ms === s.endMs && r.timezone === s.timeZone;
 }
 
-const describeStored = (r: StoredRow) =>
-  `user ${r.user_id}, ${iso(r.start_ms as number)} – ${iso(r.end_ms as number)} ${r.timezone}`;
+const describeStored = (r: StoredRow) => `user ${r.user_id}, ${iso(r.start_ms)} – ${iso(r.end_ms)} ${r.timezone}`;
 
 export function conflictReject(session: LegacySession, stored: string, raw?: unknown): Reject {
   return {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validateSession, type SessionRejectCode } from '../domain';
+import { FUTURE_TOLERANCE_MS, validateSession, type SessionRejectCode } from '../domain';
 import { legacyInstant } from './legacyInstant';
 import { isSessionId, type LegacyPath } from './legacyPath';
 import type { Reject, RejectReason } from './rejectReason';
@@ -58,7 +58,7 @@ export function parseLegacySession(location: LegacyPath, data: unknown, context:
     const bad = [startMs === null ? 'startTime' : null, endMs === null ? 'endTime' : null].filter(Boolean).join(' and ');
     return reject('invalid_time', `${bad}: not a Timestamp, {seconds,nanoseconds}, ISO-8601 with offset or epoch ms`);
   }
-  const futureToleranceMs = context.futureToleranceMs ?? 5 * 60_000;
+  const futureToleranceMs = context.futureToleranceMs ?? FUTURE_TOLERANCE_MS;
   if (Math.min(startMs, endMs) < PLAUSIBLE_FROM_MS || Math.max(startMs, endMs) > context.nowMs + futureToleranceMs) {
     return reject('implausible_time', `times must lie between 2000-01-01 and now (${new Date(startMs).toISOString()} – ${new Date(endMs).toISOString()})`);
   }

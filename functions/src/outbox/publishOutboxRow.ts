@@ -1,10 +1,9 @@
 import type { DatabasePool } from 'slonik';
-import { streakEventSchema } from '../contract/streakEvent';
 import { backoffDelayMs, defaultBackoff, type BackoffOptions } from './backoff';
-import { describeError, logs } from './logs';
+import { logs } from './logs';
 import { claimRow, isRowSettled, settleRows } from './outboxRows';
 import { isPublishingEnabled, type StreakPublisher } from './publisher';
-import { withTimeout } from './withTimeout';
+import { publishPayload } from './publishPayload';
 
 export type PublishOutcome = 'published' | 'left-for-relay';
 
@@ -42,17 +41,8 @@ export async function publishOutboxRow(
       return 'left-for-relay';
     };
 
-    const event = streakEventSchema.safeParse(row.payload);
-    if (!event.success) {
-      const problems = event.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-      logs.invalidOutboxPayload(row.id, problems);
-      return failed(`invalid payload: ${problems.join('; ')}`);
-    }
-    try {
-      await withTimeout(publisher.publish(event.data), timeoutMs);
-    } catch (error) {
-      return failed(describeError(error));
-    }
+    const error = await publishPayload(publisher, row.id, row.payload, timeoutMs);
+    if (error !== null) return failed(error);
     await settleRows(pool, [{ id: row.id, outcome: 'published' }]);
     logs.rowPublished(row.id, row.userId, row.version);
     return 'published';

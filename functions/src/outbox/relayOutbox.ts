@@ -1,10 +1,9 @@
 import type { DatabasePool } from 'slonik';
-import { streakEventSchema } from '../contract/streakEvent';
 import { backoffDelayMs, defaultBackoff, type BackoffOptions } from './backoff';
-import { describeError, logs } from './logs';
+import { logs } from './logs';
 import { claimBatch, settleRows, type ClaimedBatchRow, type Settlement } from './outboxRows';
 import { isPublishingEnabled, type StreakPublisher } from './publisher';
-import { withTimeout } from './withTimeout';
+import { publishPayload } from './publishPayload';
 
 export interface RelayOptions {
   /** Due rows claimed per batch (each batch also takes the rest of those users' due rows). */
@@ -78,17 +77,8 @@ export async function relayOutbox(pool: DatabasePool, publisher: StreakPublisher
       // Older rows wait with the newest, or the next batch would publish a stale version instead.
       return [{ id: newest.id, outcome: 'failed', error, retryInMs }, ...older.map((r): Settlement => ({ id: r.id, outcome: 'failed', error: null, retryInMs }))];
     };
-    const event = streakEventSchema.safeParse(newest.payload);
-    if (!event.success) {
-      const problems = event.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-      logs.invalidOutboxPayload(newest.id, problems);
-      return fail(`invalid payload: ${problems.join('; ')}`);
-    }
-    try {
-      await withTimeout(publisher.publish(event.data), publishTimeoutMs);
-    } catch (error) {
-      return fail(describeError(error));
-    }
+    const error = await publishPayload(publisher, newest.id, newest.payload, publishTimeoutMs);
+    if (error !== null) return fail(error);
     return [{ id: newest.id, outcome: 'published' }, ...supersede(older)];
   }
 }
