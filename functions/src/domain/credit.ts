@@ -23,6 +23,7 @@ export function unionSeconds(intervals: readonly Interval[]): number {
 /**
  * Credit in seconds per local date: the union of all session pieces attributed to it, each session split
  * in its own zone. Dates with under one second of credit are left out (absent means 0).
+ * Policy: overlapping sessions (two devices) are merged, not added.
  */
 export function creditByDate(sessions: readonly SessionTimes[], only?: ReadonlySet<LocalDate>): Map<LocalDate, number> {
   const piecesByDate = new Map<LocalDate, Interval[]>();

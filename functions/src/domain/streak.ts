@@ -24,7 +24,10 @@ export function runLength(run: Run): number {
   return daysBetween(run.start, run.end) + 1;
 }
 
-/** The maximal runs of consecutive dates, oldest first; duplicates are ignored. */
+/**
+ * The maximal runs of consecutive dates, oldest first; duplicates are ignored.
+ * Policy: a local date that was never lived (skipped flying east) is still a gap: no forgiveness.
+ */
 export function runsOf(dates: Iterable<LocalDate>): Run[] {
   const runs: Run[] = [];
   for (const date of [...new Set(dates)].sort()) {

@@ -46,6 +46,7 @@ export function validateSession(input: SessionInput, policy: ValidationPolicy): 
   const endMs = parseInstant(input.endTime);
   if (startMs === null) issues.push({ field: 'startTime', code: 'invalid_time', message: `startTime must be ${TIME_FORMAT}` });
   if (endMs === null) issues.push({ field: 'endTime', code: 'invalid_time', message: `endTime must be ${TIME_FORMAT}` });
+  // Policy: sessions over maxSessionHours (24 h) are rejected, not clipped; exactly 24 h is fine.
   if (startMs !== null && endMs !== null) {
     if (endMs <= startMs) {
       issues.push({ field: 'endTime', code: 'end_not_after_start', message: 'endTime must be later than startTime' });
