@@ -1,7 +1,7 @@
 import { parseInstant } from '../domain';
 
 /**
- * Epoch ms from every time encoding legacy documents use (DESIGN §6): a Firestore Timestamp
+ * Epoch ms from every time encoding legacy documents use: a Firestore Timestamp
  * (anything with toMillis()), `{seconds, nanoseconds}` or `{_seconds, _nanoseconds}` as JSON
  * exports write them, an ISO-8601 string with an offset, or integer epoch ms. Null otherwise.
  */

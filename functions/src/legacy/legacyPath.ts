@@ -1,4 +1,4 @@
-// Firestore document ids we accept as session ids: the callable contract's sessionId (DESIGN §6).
+// Firestore document ids we accept as session ids: the same rule as the callable's sessionId.
 const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export interface LegacyPath {
