@@ -1,8 +1,8 @@
 import type { DatabasePool } from 'slonik';
-import type { StreakEvent } from '../contract/streakEvent';
+import { toStreakEvent } from '../contract/streakEvent';
 import { readForAccept, writeAccept, type AcceptRead, type StoredStreak } from '../db/acceptQueries';
 import { DatabaseUnavailableError, toDatabaseError } from '../db/errors';
-import { affectedDates, applySession, EMPTY_STREAK, overlapWindow, streakStatus, type SessionTimes } from '../domain';
+import { affectedDates, applySession, EMPTY_STREAK, latestZone, overlapWindow, type SessionTimes } from '../domain';
 import { SessionConflictError } from './SessionConflictError';
 
 export type SessionSource = 'callable' | 'bridge' | 'backfill';
@@ -79,17 +79,7 @@ function planWrite(input: AcceptSessionInput, read: AcceptRead, stored: StoredSt
   const streak: StoredStreak = changed
     ? { ...outcome.streak, timezone: zone, version: stored.version + 1, updatedAt: new Date(nowMs).toISOString() }
     : stored;
-  const payload: StreakEvent = {
-    userId,
-    version: streak.version,
-    currentStreak: streak.currentStreak,
-    longestStreak: streak.longestStreak,
-    lastQualifiedDate: streak.lastQualifiedDate,
-    qualifiedDaysCount: streak.qualifiedDaysCount,
-    timezone: streak.timezone,
-    streakExpiresAt: isoOrNull(streakStatus(streak.lastQualifiedDate, streak.timezone, nowMs).streakExpiresAt),
-    updatedAt: streak.updatedAt ?? new Date(nowMs).toISOString(),
-  };
+  const payload = toStreakEvent(userId, streak, nowMs);
   return {
     streak,
     write: {
@@ -106,14 +96,3 @@ function planWrite(input: AcceptSessionInput, read: AcceptRead, stored: StoredSt
     },
   };
 }
-
-type Latest = { sessionId: string; endMs: number; timeZone: string };
-
-/** "Today" is in the zone of the session with the latest end; ties go to the highest id, as in SQL. */
-function latestZone(stored: Latest | null, incoming: Latest): string {
-  if (stored === null) return incoming.timeZone;
-  const incomingWins = incoming.endMs > stored.endMs || (incoming.endMs === stored.endMs && incoming.sessionId > stored.sessionId);
-  return incomingWins ? incoming.timeZone : stored.timeZone;
-}
-
-const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

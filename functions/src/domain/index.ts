@@ -17,4 +17,5 @@ export { type Interval, unionSeconds, creditByDate } from './credit';
 export { DEFAULT_QUALIFY_MINUTES, qualifies } from './qualifies';
 export { type StreakValues, type Run, EMPTY_STREAK, runsOf, runLength, streakFromRuns, streakFromQualifiedDates } from './streak';
 export { type StreakStatus, streakStatus } from './streakStatus';
+export { type SessionEnd, latestSession, latestZone } from './latestZone';
 export { type AcceptInput, type AcceptOutcome, affectedDates, overlapWindow, applySession, recomputeAll } from './applySession';
