@@ -1,8 +1,14 @@
 import { defineBoolean, defineInt, defineString } from 'firebase-functions/params';
 import { z } from 'zod';
+import { DEFAULT_QUALIFY_MINUTES } from './domain/qualifies';
+import { DEFAULT_MAX_SESSION_HOURS } from './domain/validateSession';
 
-// Deploy-time params: the Firebase CLI prompts for them or reads functions/.env.<project>.
-// Trigger options bind the params themselves; handlers read the typed config below.
+/**
+ * Every setting a deployment may tune, declared once with its default and description. The
+ * Firebase CLI prompts for them or reads functions/.env.<project>, and puts the resolved values
+ * in the functions' environment. Trigger options bind the params themselves (triggerOptions.ts);
+ * handlers read them through readConfig, on first use, never at import time.
+ */
 export const params = {
   region: defineString('FUNCTIONS_REGION', { default: 'us-central1', description: 'Region of every function.' }),
   enforceAppCheck: defineBoolean('ENFORCE_APP_CHECK', { default: false, description: 'Reject callable requests without a valid App Check token.' }),
@@ -12,15 +18,22 @@ export const params = {
   instanceConnectionName: defineString('INSTANCE_CONNECTION_NAME', { default: '', description: 'Cloud SQL instance (project:region:instance); empty means DATABASE_URL.' }),
   dbName: defineString('DB_NAME', { default: 'focus', description: 'Database name on the Cloud SQL instance.' }),
   dbIamUser: defineString('DB_IAM_USER', { default: '', description: 'IAM database user, e.g. sa-name@project.iam (no .gserviceaccount.com).' }),
+  dbIpType: defineString('DB_IP_TYPE', { default: 'PRIVATE', description: 'How the Cloud SQL connector reaches the instance: PRIVATE, PUBLIC or PSC.' }),
   dbPoolSize: defineInt('DB_POOL_SIZE', { default: 5, description: 'SQL connections per function instance.' }),
+  dbStatementTimeoutMs: defineInt('DB_STATEMENT_TIMEOUT_MS', { default: 5000, description: 'Longest a SQL statement may run, in ms.' }),
+  dbConnectTimeoutMs: defineInt('DB_CONNECT_TIMEOUT_MS', { default: 3000, description: 'Longest wait for a SQL connection, in ms; past it the callables answer unavailable.' }),
   streakTopic: defineString('STREAK_TOPIC', { default: 'streak-updated', description: 'Pub/Sub topic of streak-updated events.' }),
-  qualifyMinutes: defineInt('QUALIFY_MINUTES', { default: 30, description: 'Minutes of focus that make a local date qualify.' }),
+  publishTimeoutMs: defineInt('PUBLISH_TIMEOUT_MS', { default: 1500, description: 'Longest wait for Pub/Sub after an accept, in ms; the relay publishes what is left.' }),
+  qualifyMinutes: defineInt('QUALIFY_MINUTES', { default: DEFAULT_QUALIFY_MINUTES, description: 'Minutes of focus that make a local date qualify.' }),
+  maxSessionHours: defineInt('MAX_SESSION_HOURS', { default: DEFAULT_MAX_SESSION_HOURS, description: 'Longest accepted session, in hours (at most 24).' }),
 };
 
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = z.enum(['true', 'false']).default('false').transform((v) => v === 'true');
 
+// The checks of what the code reads at run time. Param defaults are filled in before parsing
+// (paramDefaults below), so no default is written here a second time. The non-param variables are
+// local-only (DATABASE_URL, the embedded database) or facts the platform sets, not tunables.
 const envSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -32,20 +45,19 @@ const envSchema = z.object({
   INSTANCE_CONNECTION_NAME: z
     .string()
     .trim()
-    .default('')
     .refine((v) => v === '' || /^[^:]+:[^:]+:[^:]+$/.test(v), 'must look like project:region:instance'),
-  DB_NAME: z.string().default('focus'),
-  DB_IAM_USER: z.string().default(''),
-  DB_IP_TYPE: z.enum(['PUBLIC', 'PRIVATE', 'PSC']).default('PRIVATE'),
-  DB_POOL_SIZE: int(5, 1, 100),
-  DB_STATEMENT_TIMEOUT_MS: int(5000, 100, 600_000),
-  DB_CONNECT_TIMEOUT_MS: int(3000, 100, 120_000),
+  DB_NAME: z.string(),
+  DB_IAM_USER: z.string(),
+  DB_IP_TYPE: z.enum(['PUBLIC', 'PRIVATE', 'PSC']),
+  DB_POOL_SIZE: int(1, 100),
+  DB_STATEMENT_TIMEOUT_MS: int(100, 600_000),
+  DB_CONNECT_TIMEOUT_MS: int(100, 120_000),
   EMBEDDED_DB_DIR: z.string().default('.data/pglite'),
-  EMBEDDED_DB_PORT: int(5433, 0, 65535),
-  QUALIFY_MINUTES: int(30, 1, 1440),
-  MAX_SESSION_HOURS: int(24, 1, 24),
-  STREAK_TOPIC: z.string().min(1).default('streak-updated'),
-  PUBLISH_TIMEOUT_MS: int(1500, 50, 60_000),
+  EMBEDDED_DB_PORT: int(0, 65535).default(5433),
+  QUALIFY_MINUTES: int(1, 1440),
+  MAX_SESSION_HOURS: int(1, 24),
+  STREAK_TOPIC: z.string().min(1),
+  PUBLISH_TIMEOUT_MS: int(50, 60_000),
   PUBSUB_EMULATOR_HOST: z.string().optional(),
   FIRESTORE_EMULATOR_HOST: z.string().optional(),
   GOOGLE_APPLICATION_CREDENTIALS: z.string().optional(),
@@ -56,6 +68,21 @@ const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/**
+ * Each param's declared default, as the string the environment would hold. Where the Firebase CLI
+ * resolved the params (deployed, emulator) the environment already holds every one of them, and this
+ * reads what `.value()` reads; in scripts and tests nothing resolved them and `.value()` would give
+ * 0, '' or false, so the declared default applies instead.
+ */
+function paramDefaults(): Record<string, string> {
+  const defaults: Record<string, string> = {};
+  for (const param of Object.values(params)) {
+    const fallback = param.options.default;
+    if (fallback !== undefined) defaults[param.name] = String(fallback);
+  }
+  return defaults;
+}
 
 export interface Config {
   database: {
@@ -84,8 +111,10 @@ export class ConfigError extends Error {
   }
 }
 
+/** The typed configuration, from `env` (process.env by default), with every problem listed at once. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+  const parsed = envSchema.safeParse({ ...paramDefaults(), ...set });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
   }

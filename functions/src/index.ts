@@ -1,11 +1,18 @@
-// Deployed functions, one line each; handlers live beside their triggers and are tested on their own.
+// What is deployed: one line per function, the trigger, its options and its handler. Handlers are
+// exported from their folders and tested on their own; options live in triggerOptions.ts.
+import { onDocumentCreated } from 'firebase-functions/firestore';
 import { onCall } from 'firebase-functions/https';
+import { onMessagePublished } from 'firebase-functions/pubsub';
+import { onSchedule } from 'firebase-functions/scheduler';
+import { handleBridgeLegacySession } from './bridge/bridgeLegacySession';
 import { handleAcceptFocusSession } from './callables/acceptFocusSession';
-import { callableOptions } from './callables/callableOptions';
 import { handleGetMyStreak } from './callables/getMyStreak';
+import { handleRelayStreakOutbox } from './outbox/relayStreakOutbox';
+import { handleProjectStreak } from './projection/projectStreak';
+import { bridgeLegacySessionOptions, callableOptions, projectStreakOptions, relayStreakOutboxOptions } from './triggerOptions';
 
 export const acceptFocusSession = onCall(callableOptions, handleAcceptFocusSession);
 export const getMyStreak = onCall(callableOptions, handleGetMyStreak);
-export { projectStreak } from './projection/projectStreak';
-export { relayStreakOutbox } from './outbox/relayStreakOutbox';
-export { bridgeLegacySession } from './bridge/bridgeLegacySession';
+export const projectStreak = onMessagePublished(projectStreakOptions, handleProjectStreak);
+export const relayStreakOutbox = onSchedule(relayStreakOutboxOptions, handleRelayStreakOutbox);
+export const bridgeLegacySession = onDocumentCreated(bridgeLegacySessionOptions, handleBridgeLegacySession);

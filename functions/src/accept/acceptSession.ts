@@ -1,8 +1,11 @@
 import type { DatabasePool } from 'slonik';
 import { toStreakEvent } from '../contract/streakEvent';
-import { readForAccept, writeAccept, type AcceptRead, type StoredStreak } from '../db/acceptQueries';
+import { readForAccept, writeAccept, type AcceptRead } from '../db/acceptQueries';
 import { DatabaseUnavailableError, toDatabaseError } from '../db/errors';
-import { affectedDates, applySession, EMPTY_STREAK, latestZone, overlapWindow, type SessionTimes } from '../domain';
+import { NEW_USER_STREAK, type StoredStreak } from '../db/userStreaks';
+import { affectedDates, applySession, latestZone, overlapWindow, type SessionTimes } from '../domain';
+import type { StreakPublisher } from '../outbox/publisher';
+import { sameSessionContent } from './sameSessionContent';
 import { SessionConflictError } from './SessionConflictError';
 
 export type SessionSource = 'callable' | 'bridge' | 'backfill';
@@ -17,13 +20,18 @@ export interface AcceptSessionInput {
 export interface AcceptSessionOptions {
   qualifySeconds: number;
   now?: () => number;
+  /**
+   * Publish the new streak right after the commit, waiting at most timeoutMs. Without it the row
+   * waits for the scheduled relay (benchmarks, tests of the relay).
+   */
+  publish?: { publisher: StreakPublisher; timeoutMs: number };
 }
 
 export interface AcceptSessionResult {
   /** False when the same session was already stored (an idempotent retry). */
   accepted: boolean;
   streak: StoredStreak;
-  /** The outbox row to publish at once, when the streak changed. */
+  /** The outbox row written when the streak changed (already published when `publish` was given and Pub/Sub answered). */
   outboxId: string | null;
 }
 
@@ -31,15 +39,27 @@ export interface AcceptSessionResult {
 // progress; the bound only turns a pathological pile-up into a retryable error.
 const MAX_ATTEMPTS = 200;
 
-export const NEW_USER_STREAK: StoredStreak = { ...EMPTY_STREAK, timezone: null, version: 0, updatedAt: null };
-
 /**
- * The write path of DESIGN §5: read what the session touches, compute with the domain, then write
- * everything in one transaction that holds the user's row lock and proves the read is still current.
- * Only the dates the session touches are read, so the cost does not grow with the user's history.
+ * Accepts one session, whoever sends it (callable, bridge). After the commit it tries to publish
+ * the outbox row at once (bounded wait, never throws); whatever is not published waits for the relay.
  */
 export async function acceptSession(pool: DatabasePool, input: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
-  const { userId, sessionId, session, source } = input;
+  const result = await writeSession(pool, input, options);
+  if (result.outboxId && options.publish) {
+    // Loaded on first publish: the publish path is not needed to commit.
+    const { publishOutboxRow } = await import('../outbox/publishOutboxRow');
+    await publishOutboxRow(pool, options.publish.publisher, result.outboxId, options.publish.timeoutMs);
+  }
+  return result;
+}
+
+/**
+ * The write: read what the session touches, compute with the domain, then write everything in one
+ * transaction that holds the user's row lock and proves the read is still current. Only the dates
+ * the session touches are read, so the cost does not grow with the user's history.
+ */
+async function writeSession(pool: DatabasePool, input: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
+  const { userId, sessionId, session } = input;
   const now = options.now ?? Date.now;
   const dates = affectedDates(session);
   const window = overlapWindow(dates);
@@ -48,9 +68,7 @@ export async function acceptSession(pool: DatabasePool, input: AcceptSessionInpu
       const read = await readForAccept(pool, { userId, sessionId, window, dates });
       const stored = read.streak ?? NEW_USER_STREAK;
       if (read.existing) {
-        const e = read.existing;
-        const same = e.userId === userId && e.startMs === session.startMs && e.endMs === session.endMs && e.timeZone === session.timeZone;
-        if (!same) throw new SessionConflictError(sessionId);
+        if (!sameSessionContent(read.existing, { userId, ...session })) throw new SessionConflictError(sessionId);
         return { accepted: false, streak: stored, outboxId: null };
       }
       const plan = planWrite(input, read, stored, options.qualifySeconds, now());

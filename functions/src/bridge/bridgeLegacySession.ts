@@ -1,11 +1,10 @@
-import { onDocumentCreated } from 'firebase-functions/firestore';
-import { params } from '../config';
-import { handleLegacySession } from './handleLegacySession';
+import { handleLegacySession, type LegacySessionEvent } from './handleLegacySession';
 
-/** Legacy app builds still write sessions/{id}: each goes through the same accept path (source 'bridge'). */
-export const bridgeLegacySession = onDocumentCreated(
-  { document: 'sessions/{sessionId}', region: params.region, retry: true, timeoutSeconds: 60 },
-  async (event) => {
-    await handleLegacySession(event);
-  },
-);
+/**
+ * bridgeLegacySession: legacy app builds still write sessions/{id}; each goes through the same
+ * accept path (source 'bridge'). Bad data is recorded and acknowledged; an unreachable database
+ * throws, so the event is retried.
+ */
+export async function handleBridgeLegacySession(event: LegacySessionEvent): Promise<void> {
+  await handleLegacySession(event);
+}

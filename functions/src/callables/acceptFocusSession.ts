@@ -1,39 +1,36 @@
 import { HttpsError, type CallableRequest } from 'firebase-functions/https';
-import { logger } from 'firebase-functions/logger';
 import type { AcceptFocusSessionResponse } from '../contract/callables';
 import { getRuntime } from '../runtime';
+import { logs } from './logs';
 import { parseAcceptRequest } from './parseAcceptRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
 
 /** acceptFocusSession: stores one focus session of the caller and returns the updated streak. */
 export async function handleAcceptFocusSession(request: CallableRequest<unknown>): Promise<AcceptFocusSessionResponse> {
-  const uid = requireAuth(request);
-  const sessionId = loggableSessionId(request.data);
+  const uid = requireAuth(request, 'acceptFocusSession');
+  const context = { fn: 'acceptFocusSession', uid, sessionId: loggableSessionId(request.data) };
   try {
-    const [{ config, db, publisher, now }, { acceptSession }, { publishOutboxRow }, { toStreak }] = await Promise.all([
+    const [{ config, db, publisher, now }, { acceptSession }, { toStreak }] = await Promise.all([
       getRuntime(),
       import('../accept/acceptSession'),
-      import('../outbox/publishOutboxRow'),
       import('../accept/toStreak'),
     ]);
     const parsed = parseAcceptRequest(request.data, { nowMs: now(), maxSessionHours: config.maxSessionHours });
     if (!parsed.ok) {
-      logger.warn('session rejected: invalid argument', { fn: 'acceptFocusSession', uid, sessionId, issues: parsed.issues });
+      logs.sessionRejected(context, parsed.issues);
       throw new HttpsError('invalid-argument', 'The focus session is invalid; see details.issues.', { issues: parsed.issues });
     }
     const result = await acceptSession(
       db.pool,
       { userId: uid, sessionId: parsed.sessionId, session: parsed.session, source: 'callable' },
-      { qualifySeconds: config.qualifySeconds, now },
+      { qualifySeconds: config.qualifySeconds, now, publish: { publisher, timeoutMs: config.publishTimeoutMs } },
     );
-    if (!result.accepted) logger.info('session duplicate: already stored', { fn: 'acceptFocusSession', uid, sessionId });
-    // Publishing is best effort with a bounded wait; the relay publishes whatever is left.
-    if (result.outboxId) await publishOutboxRow(db.pool, publisher, result.outboxId, config.publishTimeoutMs);
+    if (!result.accepted) logs.sessionDuplicate(context);
     const { active: _active, ...streak } = toStreak(uid, result.streak, now());
     return { accepted: result.accepted, streak };
   } catch (error) {
-    throw toHttpsError(error, { fn: 'acceptFocusSession', uid, sessionId });
+    throw toHttpsError(error, context);
   }
 }
 

@@ -1,19 +1,14 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { LocalDate, Run, SessionTimes } from '../domain';
+import { storedStreakSchema } from './userStreaks';
+
+// The write path's two round trips: the PL/pgSQL functions accept_session_read and
+// accept_session_write (sql/), which read and write focus_sessions, daily_focus, streak_runs,
+// user_streaks and the streak_outbox insert in one transaction. Each table's other reads and
+// writes live in its own module here (focusSessions, userStreaks, streakOutbox, ...).
 
 const storedSession = z.object({ startMs: z.coerce.number(), endMs: z.coerce.number(), timeZone: z.string() });
-
-export const storedStreakSchema = z.object({
-  currentStreak: z.number().int(),
-  longestStreak: z.number().int(),
-  lastQualifiedDate: z.string().nullable(),
-  qualifiedDaysCount: z.number().int(),
-  timezone: z.string().nullable(),
-  version: z.coerce.number().int(),
-  updatedAt: z.string().nullable(),
-});
-export type StoredStreak = z.infer<typeof storedStreakSchema>;
 
 const readResult = z.object({
   existing: storedSession.extend({ userId: z.string() }).nullable(),

@@ -1,7 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import { backoffDelayMs, defaultBackoff, type BackoffOptions } from './backoff';
 import { logs } from './logs';
-import { claimRow, isRowSettled, settleRows } from './outboxRows';
+import { claimRow, isRowSettled, settleRows } from '../db/streakOutbox';
 import { isPublishingEnabled, type StreakPublisher } from './publisher';
 import { publishPayload } from './publishPayload';
 

@@ -1,7 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import { backoffDelayMs, defaultBackoff, type BackoffOptions } from './backoff';
 import { logs } from './logs';
-import { claimBatch, settleRows, type ClaimedBatchRow, type Settlement } from './outboxRows';
+import { claimBatch, settleRows, type ClaimedBatchRow, type Settlement } from '../db/streakOutbox';
 import { isPublishingEnabled, type StreakPublisher } from './publisher';
 import { publishPayload } from './publishPayload';
 

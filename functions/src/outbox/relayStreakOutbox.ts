@@ -1,17 +1,20 @@
-import { onSchedule } from 'firebase-functions/scheduler';
-import { params } from '../config';
 import { logs } from './logs';
 import type { RelaySummary } from './relayOutbox';
 
-// Leaves headroom under the 60 s timeout for the last batch's publishes and settle.
+// Leaves headroom under the 60 s timeout (triggerOptions.ts) for the last batch's publishes and settle.
 const TIME_BUDGET_MS = 40_000;
 
+/** relayStreakOutbox: the scheduled safety net of the write path. */
+export async function handleRelayStreakOutbox(): Promise<void> {
+  await relayOutboxPass();
+}
+
 /**
- * Scheduled safety net of DESIGN §5: publishes what the write path could not (Pub/Sub down,
- * timeout, instance gone). Overlapping runs are safe, so no instance limit is needed for correctness.
+ * One pass over the outbox with the instance's runtime: publishes what the accept could not
+ * (Pub/Sub down, timeout, instance gone) and logs a summary. Overlapping passes are safe.
  */
-export async function handleRelayStreakOutbox(): Promise<RelaySummary> {
-  // Loaded here, not at import: slonik and the Pub/Sub client are heavy (DESIGN §10).
+export async function relayOutboxPass(): Promise<RelaySummary> {
+  // Loaded here, not at import: slonik and the Pub/Sub client are heavy and every function loads index.js.
   const [{ getRuntime }, { relayOutbox }] = await Promise.all([import('../runtime'), import('./relayOutbox')]);
   const { db, publisher } = await getRuntime();
   try {
@@ -23,10 +26,3 @@ export async function handleRelayStreakOutbox(): Promise<RelaySummary> {
     throw error;
   }
 }
-
-export const relayStreakOutbox = onSchedule(
-  { schedule: 'every 1 minutes', region: params.region, timeoutSeconds: 60, retryCount: 0, maxInstances: 1 },
-  async () => {
-    await handleRelayStreakOutbox();
-  },
-);

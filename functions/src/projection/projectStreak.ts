@@ -1,7 +1,6 @@
-import { onMessagePublished } from 'firebase-functions/pubsub';
-import { params, readConfig } from '../config';
+import { readConfig } from '../config';
 import type { StreakStore } from './streakStore';
-import { handleStreakMessage, type ProjectionResult, type StreakMessageEvent } from './handleStreakMessage';
+import { handleStreakMessage, type StreakMessageEvent } from './handleStreakMessage';
 
 let store: Promise<StreakStore> | undefined;
 
@@ -17,15 +16,10 @@ function sharedStore(): Promise<StreakStore> {
   return store;
 }
 
-/** The deployed projector's handler: the Firestore store and the real clock. */
-export function handleProjectStreak(event: StreakMessageEvent): Promise<ProjectionResult> {
-  return handleStreakMessage(event, { store: sharedStore });
+/**
+ * projectStreak: Pub/Sub streak-updated → Firestore streaks/{userId}, with the Firestore store and
+ * the real clock. Throws only when the store failed, so the delivery is retried.
+ */
+export async function handleProjectStreak(event: StreakMessageEvent): Promise<void> {
+  await handleStreakMessage(event, { store: sharedStore });
 }
-
-/** Pub/Sub streak-updated → Firestore streaks/{userId} (DESIGN §6). Retried until written or too old. */
-export const projectStreak = onMessagePublished(
-  { topic: params.streakTopic, region: params.region, retry: true, timeoutSeconds: 60 },
-  async (event) => {
-    await handleProjectStreak(event);
-  },
-);

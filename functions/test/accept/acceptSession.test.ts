@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { acceptSession, type AcceptSessionInput } from '../../src/accept/acceptSession';
 import { SessionConflictError } from '../../src/accept/SessionConflictError';
 import { readForAccept, writeAccept } from '../../src/db/acceptQueries';
-import { readStreak } from '../../src/db/readStreak';
+import { readStreak } from '../../src/db/userStreaks';
 import { affectedDates, overlapWindow, recomputeAll, type SessionTimes } from '../../src/domain';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';
 

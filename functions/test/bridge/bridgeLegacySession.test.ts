@@ -2,7 +2,7 @@ import firebaseFunctionsTest from 'firebase-functions-test';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { readConfig } from '../../src/config';
-import { bridgeLegacySession } from '../../src/bridge/bridgeLegacySession';
+import { bridgeLegacySession } from '../../src/index';
 import { logs } from '../../src/bridge/logs';
 import { InMemoryPublisher } from '../../src/outbox/InMemoryPublisher';
 import { setRuntime } from '../../src/runtime';

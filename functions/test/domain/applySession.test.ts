@@ -13,7 +13,7 @@ import {
   recomputeAll,
   utcMidnightOf,
 } from '../../src/domain';
-import { arrivalArb, at } from './arbitraries';
+import { arrivalArb, at } from '../support/arbitraries';
 
 const QUALIFY = 1800;
 const HOUR_MS = 3_600_000;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DEFAULT_QUALIFY_MINUTES, addDays, creditByDate, qualifies, splitSession, unionSeconds, utcMidnightOf } from '../../src/domain';
-import { at, historyArb, sessionArb } from './arbitraries';
+import { at, historyArb, sessionArb } from '../support/arbitraries';
 
 const HOUR_MS = 3_600_000;
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { latestSession, latestZone, type SessionEnd } from '../../src/domain';
-import { zoneArb } from './arbitraries';
+import { zoneArb } from '../support/arbitraries';
 
 const end = (sessionId: string, endMs: number, timeZone: string): SessionEnd => ({ sessionId, endMs, timeZone });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { addDays, daysBetween, isLocalDate, localDateOf, offsetMsAt, startOfLocalDate, utcMidnightOf } from '../../src/domain';
-import { DAY_MS, FROM_MS, TO_MS, TRICKY_ZONES, at, zonedInstantArb } from './arbitraries';
+import { DAY_MS, FROM_MS, TO_MS, TRICKY_ZONES, at, zonedInstantArb } from '../support/arbitraries';
 
 const HOUR_MS = 3_600_000;
 const lengthOfDay = (date: string, zone: string): number =>

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { type Piece, localDateOf, splitSession, startOfLocalDate } from '../../src/domain';
-import { at, iso, sessionArb } from './arbitraries';
+import { at, iso, sessionArb } from '../support/arbitraries';
 
 const HOUR_MS = 3_600_000;
 const split = (start: string, end: string, timeZone: string): [string, string, string][] =>

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { addDays, localDateOf, startOfLocalDate, streakStatus } from '../../src/domain';
-import { at, zonedInstantArb } from './arbitraries';
+import { at, zonedInstantArb } from '../support/arbitraries';
 
 describe('streakStatus', () => {
   it('expires when local date last + 2 begins in the user zone', () => {

@@ -1,5 +1,5 @@
 import { isValidTimeZone } from '../../src/domain';
-import { TRICKY_ZONES } from './arbitraries';
+import { TRICKY_ZONES } from '../support/arbitraries';
 
 describe('isValidTimeZone', () => {
   it.each(['UTC', 'Europe/Paris', 'America/Argentina/Buenos_Aires', 'Etc/GMT+12', 'America/Port-au-Prince', ...TRICKY_ZONES])(

@@ -5,7 +5,7 @@ import {
   type ValidationPolicy,
   validateSession,
 } from '../../src/domain';
-import { at } from './arbitraries';
+import { at } from '../support/arbitraries';
 
 const NOW = at('2025-03-09T12:00:00Z');
 const callable: ValidationPolicy = { nowMs: NOW, maxSessionHours: DEFAULT_MAX_SESSION_HOURS, futureToleranceMs: FUTURE_TOLERANCE_MS };

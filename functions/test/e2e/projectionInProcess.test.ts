@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { acceptSession } from '../../src/accept/acceptSession';
 import { toStreak } from '../../src/accept/toStreak';
-import { readStreak } from '../../src/db/readStreak';
+import { readStreak } from '../../src/db/userStreaks';
 import { InMemoryPublisher } from '../../src/outbox/InMemoryPublisher';
 import { relayOutbox } from '../../src/outbox/relayOutbox';
 import { handleStreakMessage } from '../../src/projection/handleStreakMessage';
 import { InMemoryStreakStore } from '../../src/projection/InMemoryStreakStore';
-import { messageEvent } from '../projection/messages';
+import { messageEvent } from '../support/messageEvent';
 import { logs as outboxLogs } from '../../src/outbox/logs';
 import { logs as projectionLogs } from '../../src/projection/logs';
-import { silenceLogs } from '../outbox/silenceLogs';
+import { silenceLogs } from '../support/silenceLogs';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase';
 
 // SQL's truth reaches the apps: accept → outbox → relay → Pub/Sub (in memory) → projector → streaks/{uid}.

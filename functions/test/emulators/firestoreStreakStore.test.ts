@@ -2,7 +2,7 @@ import { getFirestore, Timestamp } from 'firebase-admin/firestore';
 import { readConfig } from '../../src/config';
 import { adminFirestore } from '../../src/firebase/firestore';
 import { createFirestoreStreakStore } from '../../src/projection/FirestoreStreakStore';
-import { streakEvent } from '../outbox/outboxFixtures';
+import { streakEvent } from '../support/streakEvent';
 
 describe('FirestoreStreakStore against the Firestore emulator', () => {
   const config = readConfig();

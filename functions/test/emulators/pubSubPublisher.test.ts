@@ -3,10 +3,10 @@ import { readConfig } from '../../src/config';
 import { createPublisher } from '../../src/outbox/createPublisher';
 import { closePubSubPublishers } from '../../src/outbox/pubSubPublisher';
 import { logs } from '../../src/projection/logs';
-import { silenceLogs } from '../outbox/silenceLogs';
+import { silenceLogs } from '../support/silenceLogs';
 import { handleStreakMessage } from '../../src/projection/handleStreakMessage';
 import { InMemoryStreakStore } from '../../src/projection/InMemoryStreakStore';
-import { streakEvent } from '../outbox/outboxFixtures';
+import { streakEvent } from '../support/streakEvent';
 
 describe('the Pub/Sub publisher against the Pub/Sub emulator', () => {
   const topicName = `streak-updated-${Date.now()}`;

@@ -7,7 +7,7 @@ import { publishOutboxRow } from '../../src/outbox/publishOutboxRow';
 import { relayOutbox, type RelayOptions } from '../../src/outbox/relayOutbox';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';
 import { insertOutboxRows, makeAllDue, outboxRows } from './outboxFixtures';
-import { silenceLogs } from './silenceLogs';
+import { silenceLogs } from '../support/silenceLogs';
 
 // Row locks and SKIP LOCKED need real concurrent backends; PGlite is a single one (DESIGN §8).
 (usesEmbeddedDatabase ? describe.skip : describe)('two relays at once (real PostgreSQL)', () => {

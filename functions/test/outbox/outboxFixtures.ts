@@ -1,25 +1,9 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { StreakEvent } from '../../src/contract/streakEvent';
 import { logs } from '../../src/outbox/logs';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase';
-import { silenceLogs } from './silenceLogs';
-
-/** A valid event whose fields depend on the version, so a stale document is easy to spot. */
-export function streakEvent(userId: string, version: number): StreakEvent {
-  const day = String(1 + (version % 28)).padStart(2, '0');
-  return {
-    userId,
-    version,
-    currentStreak: version,
-    longestStreak: version,
-    lastQualifiedDate: `2025-03-${day}`,
-    qualifiedDaysCount: version,
-    timezone: 'Europe/Berlin',
-    streakExpiresAt: `2025-04-${day}T22:00:00.000Z`,
-    updatedAt: new Date(Date.UTC(2025, 2, 1) + version * 1000).toISOString(),
-  };
-}
+import { silenceLogs } from '../support/silenceLogs';
+import { streakEvent } from '../support/streakEvent';
 
 /** Inserts outbox rows as the write path does (pending, due now); returns their ids in order. */
 export async function insertOutboxRows(db: CommonQueryMethods, rows: Array<{ userId: string; version: number; payload?: unknown }>): Promise<string[]> {

@@ -4,7 +4,8 @@ import { createDisabledPublisher } from '../../src/outbox/disabledPublisher';
 import { logs } from '../../src/outbox/logs';
 import { publishOutboxRow } from '../../src/outbox/publishOutboxRow';
 import type { TestDatabase } from '../support/testDatabase';
-import { useOutboxDatabase, insertOutboxRows, outboxRow, streakEvent } from './outboxFixtures';
+import { useOutboxDatabase, insertOutboxRows, outboxRow } from './outboxFixtures';
+import { streakEvent } from '../support/streakEvent';
 
 describe('publishOutboxRow', () => {
   let db: TestDatabase;

@@ -3,7 +3,7 @@ import { PublishingDisabledError } from '../../src/outbox/errors';
 import { InMemoryPublisher } from '../../src/outbox/InMemoryPublisher';
 import { createPubSubPublisher, type PublishingTopic } from '../../src/outbox/pubSubPublisher';
 import { isPublishingEnabled } from '../../src/outbox/publisher';
-import { streakEvent } from './outboxFixtures';
+import { streakEvent } from '../support/streakEvent';
 
 function fakeTopic(failures = 0) {
   const sent: Array<{ data: Buffer; attributes: Record<string, string>; orderingKey: string }> = [];

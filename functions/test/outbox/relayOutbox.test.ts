@@ -6,7 +6,8 @@ import { logs } from '../../src/outbox/logs';
 import { publishOutboxRow } from '../../src/outbox/publishOutboxRow';
 import { relayOutbox, type RelayOptions } from '../../src/outbox/relayOutbox';
 import type { TestDatabase } from '../support/testDatabase';
-import { clearOutbox, useOutboxDatabase, insertOutboxRows, makeAllDue, outboxRows, streakEvent } from './outboxFixtures';
+import { clearOutbox, useOutboxDatabase, insertOutboxRows, makeAllDue, outboxRows } from './outboxFixtures';
+import { streakEvent } from '../support/streakEvent';
 
 // Tiny backoff so recovery tests need no waiting; the backoff test sets its own.
 const fast: RelayOptions = { batchSize: 50, publishTimeoutMs: 500, backoff: { baseMs: 1, maxMs: 1 } };

@@ -1,11 +1,13 @@
 import { readConfig } from '../../src/config';
 import { InMemoryPublisher } from '../../src/outbox/InMemoryPublisher';
 import { logs } from '../../src/outbox/logs';
-import { handleRelayStreakOutbox, relayStreakOutbox } from '../../src/outbox/relayStreakOutbox';
+import { relayStreakOutbox } from '../../src/index';
+import { relayOutboxPass } from '../../src/outbox/relayStreakOutbox';
 import { setRuntime } from '../../src/runtime';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase';
-import { insertOutboxRows, outboxRows, streakEvent } from './outboxFixtures';
-import { silenceLogs } from './silenceLogs';
+import { insertOutboxRows, outboxRows } from './outboxFixtures';
+import { streakEvent } from '../support/streakEvent';
+import { silenceLogs } from '../support/silenceLogs';
 
 describe('relayStreakOutbox (the scheduled trigger)', () => {
   let db: TestDatabase;
@@ -30,7 +32,7 @@ describe('relayStreakOutbox (the scheduled trigger)', () => {
     ]);
     const publisher = new InMemoryPublisher();
     setRuntime({ config: readConfig(), db, publisher, now: Date.now });
-    await expect(handleRelayStreakOutbox()).resolves.toMatchObject({ published: 1, superseded: 1 });
+    await expect(relayOutboxPass()).resolves.toMatchObject({ published: 1, superseded: 1 });
     expect(publisher.published).toEqual([streakEvent('ada', 2)]);
     expect(logs.relayPassCompleted).toHaveBeenCalledTimes(1);
     expect((await outboxRows(db.pool)).every((r) => r.published || r.superseded)).toBe(true);

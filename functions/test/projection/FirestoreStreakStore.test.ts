@@ -1,7 +1,7 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import type { Firestore } from 'firebase-admin/firestore';
 import { FirestoreStreakStore } from '../../src/projection/FirestoreStreakStore';
-import { streakEvent } from '../outbox/outboxFixtures';
+import { streakEvent } from '../support/streakEvent';
 
 /** Just enough of Firestore's transaction API, backed by a Map; the emulator suite runs the real one. */
 function fakeFirestore(initial: Record<string, Record<string, unknown>> = {}) {

@@ -4,9 +4,9 @@ import { InMemoryStreakStore } from '../../src/projection/InMemoryStreakStore';
 import { logs } from '../../src/projection/logs';
 import { toStreakDocument } from '../../src/projection/streakDocument';
 import type { StreakStore } from '../../src/projection/streakStore';
-import { streakEvent } from '../outbox/outboxFixtures';
-import { silenceLogs } from '../outbox/silenceLogs';
-import { messageEvent } from './messages';
+import { streakEvent } from '../support/streakEvent';
+import { silenceLogs } from '../support/silenceLogs';
+import { messageEvent } from '../support/messageEvent';
 
 const expectedDocument = (userId: string, version: number) => toStreakDocument(streakEvent(userId, version), (d) => d);
 

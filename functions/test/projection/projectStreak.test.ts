@@ -3,8 +3,8 @@ import { streakEventAttributes } from '../../src/contract/streakEvent';
 import { InMemoryStreakStore } from '../../src/projection/InMemoryStreakStore';
 import { logs } from '../../src/projection/logs';
 import { toStreakDocument } from '../../src/projection/streakDocument';
-import { streakEvent } from '../outbox/outboxFixtures';
-import { silenceLogs } from '../outbox/silenceLogs';
+import { streakEvent } from '../support/streakEvent';
+import { silenceLogs } from '../support/silenceLogs';
 
 // The trigger's only production dependency is the Firestore store; swap it for memory.
 const memory = new InMemoryStreakStore();
@@ -12,7 +12,7 @@ const createStore = jest.fn(async () => memory);
 jest.mock('../../src/projection/FirestoreStreakStore', () => ({ createFirestoreStreakStore: () => createStore() }));
 
 // Imported after the mock so the trigger module binds to it.
-import { projectStreak } from '../../src/projection/projectStreak';
+import { projectStreak } from '../../src/index';
 
 const testEnv = firebaseFunctionsTest({ projectId: 'demo-focus-streaks' });
 afterAll(() => testEnv.cleanup());

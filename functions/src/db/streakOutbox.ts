@@ -1,7 +1,8 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 
-// State transitions of streak_outbox rows. A row is pending while published_at and
+// The streak_outbox table's state transitions after the write path inserted a row (the insert is
+// part of accept_session_write, db/acceptQueries.ts). A row is pending while published_at and
 // superseded_at are both null. Claiming moves next_attempt_at forward by a lease instead of
 // holding a transaction open across the network call: no connection is pinned while Pub/Sub
 // answers, and a claimer that dies only delays the row by the lease.
@@ -34,7 +35,7 @@ const ms = (value: number) => sql.fragment`(${Math.round(value)}::int8 * interva
  * user is already published. Null when the row is not pending, not due, or being claimed by a relay.
  */
 export async function claimRow(db: CommonQueryMethods, outboxId: string, leaseMs: number): Promise<ClaimedSingleRow | null> {
-  const row = await db.maybeOne(sql.unsafe`
+  return db.maybeOne(sql.type(claimedSingleRow)`
     with target as (
       select o.id,
              exists (select 1 from streak_outbox n
@@ -50,12 +51,11 @@ export async function claimRow(db: CommonQueryMethods, outboxId: string, leaseMs
     from target t
     where o.id = t.id
     returning o.id, o.user_id as "userId", o.version, o.attempts, o.payload, t.newer_published as superseded`);
-  return row ? claimedSingleRow.parse(row) : null;
 }
 
 /** Whether the row already reached a final state (published or superseded). */
 export async function isRowSettled(db: CommonQueryMethods, outboxId: string): Promise<boolean> {
-  const settled = await db.maybeOneFirst(sql.unsafe`
+  const settled = await db.maybeOneFirst(sql.type(z.object({ settled: z.boolean() }))`
     select (published_at is not null or superseded_at is not null) as settled from streak_outbox where id = ${outboxId}::int8`);
   return settled === true;
 }
@@ -65,8 +65,8 @@ export async function isRowSettled(db: CommonQueryMethods, outboxId: string): Pr
  * every other due row of the same users, so each user is published once per batch whatever
  * its backlog. Only the newest claimed row of each user carries its payload.
  */
-export async function claimBatch(db: CommonQueryMethods, batchSize: number, leaseMs: number): Promise<ClaimedBatchRow[]> {
-  const rows = await db.any(sql.unsafe`
+export async function claimBatch(db: CommonQueryMethods, batchSize: number, leaseMs: number): Promise<readonly ClaimedBatchRow[]> {
+  return db.any(sql.type(claimedBatchRow)`
     with due as (
       select id, user_id from streak_outbox
       where published_at is null and superseded_at is null and next_attempt_at <= now()
@@ -89,7 +89,6 @@ export async function claimBatch(db: CommonQueryMethods, batchSize: number, leas
             where p.user_id = c.user_id and p.published_at is not null) as "publishedVersion"
     from claimed c
     order by c.user_id, c.version`);
-  return rows.map((row) => claimedBatchRow.parse(row));
 }
 
 export type Settlement =
@@ -100,7 +99,7 @@ export type Settlement =
 
 /**
  * Records outcomes in one statement. Only pending rows change, so a row is never marked twice
- * (e.g. when a lease expired and another claimer settled it first).
+ * (e.g. when a lease expired and another claimer settled it first). Returns how many changed.
  */
 export async function settleRows(db: CommonQueryMethods, settlements: readonly Settlement[]): Promise<number> {
   if (settlements.length === 0) return 0;
@@ -111,7 +110,7 @@ export async function settleRows(db: CommonQueryMethods, settlements: readonly S
     s.outcome === 'failed' ? s.error : null,
     s.outcome === 'failed' ? Math.round(s.retryInMs) : 0,
   ]);
-  const result = await db.query(sql.unsafe`
+  const settled = await db.anyFirst(sql.type(z.object({ id: z.coerce.string() }))`
     update streak_outbox o set
       published_at = case when r.outcome = 'published' then now() end,
       superseded_at = case when r.outcome = 'superseded' then now() end,
@@ -119,6 +118,7 @@ export async function settleRows(db: CommonQueryMethods, settlements: readonly S
       last_error = coalesce(r.error, o.last_error),
       next_attempt_at = case when r.outcome = 'failed' then now() + r.retry_ms * interval '1 millisecond' else o.next_attempt_at end
     from ${sql.unnest(tuples, ['int8', 'text', 'bool', 'text', 'int8'])} as r(id, outcome, attempted, error, retry_ms)
-    where o.id = r.id and o.published_at is null and o.superseded_at is null`);
-  return result.rowCount;
+    where o.id = r.id and o.published_at is null and o.superseded_at is null
+    returning o.id`);
+  return settled.length;
 }

@@ -1,0 +1,31 @@
+import type { DocumentOptions } from 'firebase-functions/firestore';
+import type { CallableOptions } from 'firebase-functions/https';
+import type { PubSubOptions } from 'firebase-functions/pubsub';
+import type { ScheduleOptions } from 'firebase-functions/scheduler';
+import { params } from './config';
+
+// How each deployed function is deployed, in one place. Options bind params (never their
+// .value()), so each deployment sets them without code changes and nothing is read at import.
+
+/** Every callable. App Check is enforced in the handler (requireCaller): the SDK would read the param at load. */
+export const callableOptions: CallableOptions = {
+  region: params.region,
+  memory: params.memoryMb,
+  concurrency: params.concurrency,
+  maxInstances: params.maxInstances,
+  timeoutSeconds: 30,
+};
+
+/** The projector: retried until written or too old (handleStreakMessage drops what retrying cannot fix). */
+export const projectStreakOptions: PubSubOptions = { topic: params.streakTopic, region: params.region, retry: true, timeoutSeconds: 60 };
+
+/** The relay: overlapping runs are safe, so the single instance only saves work. Its time budget stays under the timeout. */
+export const relayStreakOutboxOptions: ScheduleOptions = { schedule: 'every 1 minutes', region: params.region, timeoutSeconds: 60, retryCount: 0, maxInstances: 1 };
+
+/** The legacy bridge: retried while the database is unreachable (handleLegacySession stops after a day). */
+export const bridgeLegacySessionOptions: DocumentOptions<'sessions/{sessionId}'> = {
+  document: 'sessions/{sessionId}',
+  region: params.region,
+  retry: true,
+  timeoutSeconds: 60,
+};
