@@ -1,30 +1,31 @@
-import * as logger from 'firebase-functions/logger';
+import { logger } from 'firebase-functions/logger';
 
-// Catalogue of the outbox's log lines: one name per event, structured fields, easy to grep.
+// Catalogue of the outbox's log lines (immediate publish and relay): one name per event, one fixed
+// message starting "outbox:", structured fields. The same shape as callables/, projection/ and bridge/.
 export const logs = {
   publishingDisabled(reason: string): void {
-    logger.warn(`streak publishing is off: ${reason}; outbox rows stay pending until a relay with Pub/Sub runs`, { reason });
+    logger.warn(`outbox: streak publishing is off: ${reason}; rows stay pending until a relay with Pub/Sub runs`, { reason });
   },
   rowPublished(outboxId: string, userId: string, version: number): void {
-    logger.debug('streak outbox row published', { outboxId, userId, version });
+    logger.debug('outbox: row published', { outboxId, userId, version });
   },
   rowLeftForRelay(outboxId: string, userId: string, version: number, attempts: number, error: string): void {
-    logger.warn('streak publish failed; row left for the relay', { outboxId, userId, version, attempts, error });
+    logger.warn('outbox: publish failed, row left for the relay', { outboxId, userId, version, attempts, error });
   },
   publishOutboxRowError(outboxId: string, error: unknown): void {
-    logger.error('could not publish streak outbox row; left for the relay', { outboxId, error: describeError(error) });
+    logger.error('outbox: could not publish row, left for the relay', { outboxId, error: describeError(error) });
   },
   invalidOutboxPayload(outboxId: string, problems: string[]): void {
-    logger.error('streak outbox row has a payload that is not a StreakEvent; it will not be published', { outboxId, problems });
+    logger.error('outbox: payload is not a StreakEvent, row will not be published', { outboxId, problems });
   },
   relayPublishFailed(userId: string, version: number, attempts: number, error: string): void {
-    logger.warn('relay could not publish a streak event; backing off', { userId, version, attempts, error });
+    logger.warn('outbox: relay could not publish, backing off', { userId, version, attempts, error });
   },
   relayPassCompleted(summary: object): void {
-    logger.info('streak outbox relay pass completed', summary);
+    logger.info('outbox: relay pass completed', { ...summary });
   },
   relayPassFailed(error: unknown): void {
-    logger.error('streak outbox relay pass failed', { error: describeError(error) });
+    logger.error('outbox: relay pass failed', { error: describeError(error) });
   },
 };
 
