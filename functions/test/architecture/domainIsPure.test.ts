@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-// The domain is pure (DESIGN §2, STYLE "Our own habits" 1): checked here so CI fails when it is not.
+// The domain is pure (no SDKs, no I/O, no clock), so its rules can be property-tested alone: checked here so CI fails when it is not.
 const DOMAIN = path.resolve(__dirname, '../../src/domain');
 const files = readdirSync(DOMAIN).filter((f) => f.endsWith('.ts'));
 
