@@ -27,7 +27,7 @@ export function setRuntime(runtime: Runtime | undefined): void {
 }
 
 async function buildRuntime(): Promise<Runtime> {
-  // Required here, not at the top: every deployed function loads index.js at cold start (DESIGN §10).
+  // Required here, not at the top: every deployed function loads index.js at cold start, and these are heavy.
   const [{ openDatabase }, { createPublisher }] = await Promise.all([import('./db/pool'), import('./outbox/createPublisher')]);
   const config = readConfig();
   const db = await openDatabase(config.database, { deployed: config.deployed });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// The callable API (DESIGN §6): the one place app teams and tests read requests, responses and errors.
+// The callable API, a contract the apps depend on: the one place app teams and tests read requests, responses and errors.
 
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 

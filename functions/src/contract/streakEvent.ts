@@ -5,7 +5,7 @@ const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 const isoInstant = z.string().datetime({ offset: true });
 
 /**
- * Data of a `streak-updated` Pub/Sub message (DESIGN §6), also the payload stored in
+ * Data of a `streak-updated` Pub/Sub message (a contract other programs read), also the payload stored in
  * streak_outbox. The Firestore document streaks/{userId} holds the same fields.
  */
 export const streakEventSchema = z

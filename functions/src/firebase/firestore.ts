@@ -11,7 +11,8 @@ export class FirestoreNotConfiguredError extends Error {
 
 /**
  * The firebase-admin Firestore client, built only where it cannot probe the metadata server
- * (an emulator host or real credentials, DESIGN §8). Loaded lazily to keep cold starts short.
+ * (an emulator host or real credentials), since a client without them probes the metadata server, an
+ * address outside this machine. Loaded lazily to keep cold starts short.
  */
 export async function adminFirestore(config: Config): Promise<Firestore> {
   if (!config.google.firestore) throw new FirestoreNotConfiguredError();

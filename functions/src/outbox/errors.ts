@@ -7,7 +7,7 @@ export class PublishTimeoutError extends Error {
   }
 }
 
-/** Publishing is switched off in this environment (DESIGN §8); rows stay in the outbox. */
+/** Publishing is switched off here (no emulator, no credentials); rows stay in the outbox for a relay that can publish. */
 export class PublishingDisabledError extends Error {
   readonly code = 'outbox/publishing-disabled';
   constructor(readonly reason: string) {

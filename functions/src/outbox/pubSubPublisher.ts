@@ -25,7 +25,7 @@ async function sharedTopic(options: PubSubPublisherOptions): Promise<PublishingT
   let shared = topics.get(key);
   if (!shared) {
     shared = (async () => {
-      // Loaded on first publish, not at import: it is heavy and most cold starts never publish (DESIGN §10).
+      // Loaded on first publish, not at import: it is heavy and most cold starts never publish.
       const { PubSub } = await import('@google-cloud/pubsub');
       const client = new PubSub(options.projectId ? { projectId: options.projectId } : {});
       // No topic.get/create: the topic is provisioned at deploy time (README), never from here.
@@ -46,7 +46,7 @@ export async function closePubSubPublishers(): Promise<void> {
 }
 
 /**
- * Publishes streak-updated events (DESIGN §6): data = the event as JSON, attributes {userId, version},
+ * Publishes streak-updated events (the topic's contract): data = the event as JSON, attributes {userId, version},
  * ordering key = userId so one user's versions arrive in order when the subscription orders them.
  */
 export function createPubSubPublisher(

@@ -14,7 +14,7 @@ export interface PublishOutboxRowOptions {
 }
 
 /**
- * Publishes one outbox row right after its transaction committed (DESIGN §5 step 4), waiting at
+ * Publishes one outbox row right after its transaction committed (the write path's last step), waiting at
  * most `timeoutMs` for the acknowledgement. Never throws: whatever goes wrong, the row stays
  * for the scheduled relay, with the attempt and its error recorded when Pub/Sub was tried.
  * 'published' also covers a row already settled, or superseded by a newer published version.

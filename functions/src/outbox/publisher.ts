@@ -4,7 +4,7 @@ import type { StreakEvent } from '../contract/streakEvent';
 export interface StreakPublisher {
   publish(event: StreakEvent): Promise<void>;
   /**
-   * False when publishing is switched off here (no Pub/Sub emulator, no credentials: DESIGN §8).
+   * False when publishing is switched off here (no Pub/Sub emulator, no credentials: a client would probe the metadata server).
    * Callers then leave rows in the outbox untouched instead of counting failed attempts.
    * Absent means enabled.
    */

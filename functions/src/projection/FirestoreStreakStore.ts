@@ -30,7 +30,7 @@ export class FirestoreStreakStore implements StreakStore {
   }
 }
 
-/** The production store, loading firebase-admin only when first needed (DESIGN §10). */
+/** The production store, loading firebase-admin only when first needed: every function's cold start loads index.js. */
 export async function createFirestoreStreakStore(config: Config): Promise<StreakStore> {
   const [{ adminFirestore }, { Timestamp }] = await Promise.all([import('../firebase/firestore'), import('firebase-admin/firestore')]);
   const firestore = await adminFirestore(config);

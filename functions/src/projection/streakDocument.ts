@@ -1,7 +1,7 @@
 import type { StreakEvent } from '../contract/streakEvent';
 
 /**
- * Firestore streaks/{userId} (DESIGN §6): the event's fields, with instants as the store's
+ * Firestore streaks/{userId}, the read model apps read: the event's fields, with instants as the store's
  * timestamp type (Firestore Timestamp in production, Date in memory). lastQualifiedDate stays a
  * "YYYY-MM-DD" string: it is a local calendar date, not an instant.
  */

@@ -9,7 +9,7 @@ import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../
 import { insertOutboxRows, makeAllDue, outboxRows } from './outboxFixtures';
 import { silenceLogs } from '../support/silenceLogs';
 
-// Row locks and SKIP LOCKED need real concurrent backends; PGlite is a single one (DESIGN §8).
+// Row locks and SKIP LOCKED need real concurrent backends; PGlite is a single one, so this runs only with DATABASE_URL.
 (usesEmbeddedDatabase ? describe.skip : describe)('two relays at once (real PostgreSQL)', () => {
   let db: TestDatabase;
   let instances: Database[];
