@@ -1,27 +1,49 @@
 import { Command } from 'commander';
 import { FirebaseError } from 'firebase/app';
-import type { AcceptFocusSessionResponse, Streak } from '../functions/src/contract/callables';
+import type { DocumentData } from 'firebase/firestore';
+import type { Streak } from '../functions/src/contract/callables';
 import { addDays, localDateOf, startOfLocalDate } from '../functions/src/domain';
-import { createAppClient } from './lib/appClient';
-import { runCli } from './lib/cli';
-import { DEMO_PROJECT, REPO_ROOT } from './lib/emulators';
+import { runCli } from './lib/cli/runCli';
+import { createAppClient } from './lib/stack/appClient';
+import { LOOPBACK, portInUse, portsFromFirebaseJson } from './lib/stack/ports';
 
 const program = new Command('demo')
-  .description('Plays a mobile app against the running local stack (npm start): signs in, records a week of focus, prints the streak.')
-  .option('--timezone <zone>', 'the demo user\'s time zone', 'Europe/Paris');
+  .description('Plays a mobile app against the running local stack (npm start): signs in, records a week of focus, and shows each callable answer beside the streaks/{uid} document the app watches.')
+  .option('--timezone <zone>', "the demo user's time zone", 'Europe/Paris');
 
 const MIN = 60_000;
+const PROJECTION_WAIT_MS = 5_000;
 
 runCli(async () => {
   const { timezone } = program.parse().opts<{ timezone: string }>();
-  const firebaseJson = require(`${REPO_ROOT}/firebase.json`) as { emulators: { auth: { port: number }; functions: { port: number } } };
-  const app = createAppClient({ projectId: DEMO_PROJECT, authPort: firebaseJson.emulators.auth.port, functionsPort: firebaseJson.emulators.functions.port });
+  const ports = portsFromFirebaseJson();
+  // Probe the ports first: the SDK would retry for half a minute before it gave up.
+  for (const [name, port] of [['Auth', ports.auth], ['Functions', ports.functions]] as const) {
+    if (!(await portInUse(port))) {
+      console.error(`error: the local stack is not running (no ${name} emulator on ${LOOPBACK}:${port}); start it with: npm start`);
+      return 1;
+    }
+  }
+  const projection = (await portInUse(ports.firestore)) && (await portInUse(ports.pubsub));
+  const app = createAppClient({ authPort: ports.auth, functionsPort: ports.functions, firestorePort: projection ? ports.firestore : null });
   try {
     const email = `demo-${Date.now()}@example.com`;
-    const uid = await app.signIn(email).catch((error: unknown) => {
-      throw new Error(`cannot reach the Auth emulator (${(error as Error).message}); start the local stack first with: npm start`);
-    });
-    console.log(`signed in as ${email} (uid ${uid}), time zone ${timezone}\n`);
+    const uid = await app.signIn(email);
+    console.log(`signed in as ${email} (uid ${uid}), time zone ${timezone}`);
+    let latest: DocumentData | undefined;
+    let unsubscribe = () => {};
+    if (projection) {
+      console.log(`watching streaks/${uid} in the Firestore emulator (${LOOPBACK}:${ports.firestore}) as the app would\n`);
+      unsubscribe = app.watchStreakDocument(uid, (data) => (latest = data), (error) => console.error(`listener: ${error.message}`));
+    } else {
+      console.log(`the projection is off: no Firestore and Pub/Sub emulators on ${LOOPBACK}:${ports.firestore} and :${ports.pubsub} (npm start says why); streak updates wait in the SQL outbox\n`);
+    }
+    const documentAt = async (version: number) => {
+      if (!projection) return '';
+      const deadline = Date.now() + PROJECTION_WAIT_MS;
+      while ((latest?.version ?? 0) < version && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return `\n${' '.repeat(60)}document: ${latest ? showDocument(latest) : 'none yet'}`;
+    };
 
     const today = localDateOf(Date.now(), timezone);
     const at = (daysAgo: number, hour: number, minute = 0) => startOfLocalDate(addDays(today, -daysAgo), timezone) + (hour * 60 + minute) * MIN;
@@ -37,10 +59,15 @@ runCli(async () => {
     ];
     for (const [label, id, startMs, endMs] of steps) {
       const result = await app.acceptFocusSession({ sessionId: `${uid.slice(0, 8)}-${id}`, startTime: new Date(startMs).toISOString(), endTime: endMs, timezone });
-      console.log(`${label.padEnd(58)} ${describe(result)}`);
+      console.log(`${label.padEnd(58)}  ${result.accepted ? 'accepted ' : 'duplicate'}  ${show(result.streak)}${await documentAt(result.streak.version)}`);
     }
     const mine = await app.getMyStreak();
     console.log(`\ngetMyStreak: ${mine.active ? 'alive' : 'broken'}, ${show(mine)}`);
+    if (projection) {
+      const same = latest?.version === mine.version && latest?.currentStreak === mine.currentStreak;
+      console.log(`streaks/${uid}: ${latest ? showDocument(latest) : 'none'}${same ? '  (equal to getMyStreak)' : '  (not yet at getMyStreak\'s version: is the projection running?)'}`);
+    }
+    unsubscribe();
     try {
       await app.acceptFocusSession({ sessionId: 'bad id', startTime: 'yesterday', endTime: 0, timezone: 'Mars/Base' });
     } catch (error) {
@@ -53,11 +80,12 @@ runCli(async () => {
   }
 });
 
-function describe(result: AcceptFocusSessionResponse): string {
-  return `${result.accepted ? 'accepted ' : 'duplicate'}  ${show(result.streak)}`;
-}
-
 function show(s: Streak): string {
   const expires = s.streakExpiresAt ? new Date(s.streakExpiresAt).toISOString().slice(0, 16).replace('T', ' ') + 'Z' : '-';
   return `streak ${s.currentStreak} (longest ${s.longestStreak}, ${s.qualifiedDaysCount} days) last ${s.lastQualifiedDate ?? '-'} expires ${expires} v${s.version}`;
+}
+
+function showDocument(d: DocumentData): string {
+  const expires = d.streakExpiresAt?.toDate ? d.streakExpiresAt.toDate().toISOString().slice(0, 16).replace('T', ' ') + 'Z' : '-';
+  return `v${d.version} streak ${d.currentStreak} (longest ${d.longestStreak}, ${d.qualifiedDaysCount} days) last ${d.lastQualifiedDate ?? '-'} expires ${expires} (Timestamp)`;
 }

@@ -1,60 +1,102 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Command } from 'commander';
-import { readConfig } from '../functions/src/config';
+import { readConfig, type Config } from '../functions/src/config';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../functions/src/db/embedded';
-import { runCli } from './lib/cli';
-import { DEMO_PROJECT, javaMajorVersion, REPO_ROOT, startEmulators, type RunningEmulators } from './lib/emulators';
-import { migrate } from './lib/migrator';
+import { runCli } from './lib/cli/runCli';
+import { migrate } from './lib/migrate/migrator';
+import { describeEmulatorMode, detectEmulatorMode, type EmulatorMode } from './lib/stack/emulatorMode';
+import { startEmulatorStack, type EmulatorStack } from './lib/stack/emulatorStack';
+import { DEMO_PROJECT, firstPortInUse, portsFromFirebaseJson, REPO_ROOT, type EmulatorPorts } from './lib/stack/ports';
+import { startSchedule } from './lib/stack/relaySchedule';
 
 const program = new Command('start')
   .description('Run the local stack: database (embedded unless DATABASE_URL), migrations, functions build, Firebase emulators.')
-  .option('--quiet', 'do not echo the emulators\' output');
+  .option('--quiet', "do not echo the emulators' output");
+
+const RELAY_EVERY_MS = 60_000;
+
+/** What this command started, stopped in reverse order by pid on Ctrl-C, SIGTERM or a failure. */
+const running: { embedded?: EmbeddedDatabase; stack?: EmulatorStack; schedule?: { stop(): Promise<void> } } = {};
+let stopping = false;
+
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\nstopping…');
+    await running.schedule?.stop().catch(() => {});
+    await running.stack?.stop().catch(() => {});
+    await running.embedded?.stop().catch(() => {});
+  }
+  process.exit(code);
+}
 
 runCli(async () => {
   const opts = program.parse().opts<{ quiet?: boolean }>();
   const config = readConfig();
-  let embedded: EmbeddedDatabase | undefined;
-  let emulators: RunningEmulators | undefined;
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nstopping…');
-    await emulators?.stop().catch(() => {});
-    await embedded?.stop().catch(() => {});
-    process.exit(code);
-  };
+  const ports = portsFromFirebaseJson();
+  const mode = detectEmulatorMode();
+
+  // A second stack would collide on every port: refuse at once, before starting anything.
+  const taken = await firstPortInUse(portsNeeded(config, ports, mode));
+  if (taken) {
+    console.error(`error: port ${taken.port} (${taken.name}) on 127.0.0.1 is in use: is another \`npm start\` running? Stop it, or change the port in firebase.json (EMBEDDED_DB_PORT for the embedded database).`);
+    return 1;
+  }
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  try {
+    await startAll(config, ports, mode, opts.quiet ?? false);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    return stop(1);
+  }
+  await new Promise(() => {});
+});
 
+function portsNeeded(config: Config, ports: EmulatorPorts, mode: EmulatorMode): Record<string, number> {
+  const needed: Record<string, number> = { auth: ports.auth, functions: ports.functions, hub: ports.hub, logging: ports.logging, eventarc: ports.eventarc, tasks: ports.tasks };
+  if (mode.kind !== 'none') Object.assign(needed, { firestore: ports.firestore, 'firestore websocket': ports.firestoreWebsocket, pubsub: ports.pubsub });
+  if (!config.database.url && !config.database.cloudSql) needed['embedded database'] = config.database.embedded.port;
+  return needed;
+}
+
+async function startAll(config: Config, ports: EmulatorPorts, mode: EmulatorMode, quiet: boolean): Promise<void> {
   let databaseUrl = config.database.url;
   let where = databaseUrl ? new URL(databaseUrl).host + new URL(databaseUrl).pathname : '';
   if (!databaseUrl) {
-    embedded = await startEmbeddedDatabase({ dataDir: config.database.embedded.dataDir, port: config.database.embedded.port });
-    databaseUrl = embedded.url;
-    where = `embedded PGlite, data in ${config.database.embedded.dataDir}, served at ${embedded.url}`;
+    running.embedded = await startEmbeddedDatabase({ dataDir: config.database.embedded.dataDir, port: config.database.embedded.port });
+    databaseUrl = running.embedded.url;
+    where = `embedded PGlite, data in ${config.database.embedded.dataDir}, served at ${databaseUrl}`;
   }
   const migrated = await migrate(databaseUrl, { log: (line) => console.log(`migrate: ${line}`) });
   console.log(`database: ${where} (${migrated.applied.length + migrated.appliedNow.length} migrations applied)`);
 
   console.log('building functions…');
   const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(REPO_ROOT, 'functions/tsconfig.json')], { stdio: 'inherit' });
-  if (build.status !== 0) return stop(1);
+  if (build.status !== 0) throw new Error('the functions build failed (see above)');
 
-  const java = javaMajorVersion();
-  const only = ['auth', 'functions'];
-  if (java !== null && java >= 21) only.push('firestore', 'pubsub');
-  else console.log(`Firestore and Pub/Sub emulators skipped: they need Java 21+ (found ${java ?? 'none'}); streak updates stay in the SQL outbox.`);
-
-  emulators = await startEmulators({ databaseUrl, only, onLine: opts.quiet ? undefined : (line) => console.log(`  | ${line}`) });
-  const p = emulators.ports;
+  for (const line of describeEmulatorMode(mode)) console.log(line);
+  const stack = await startEmulatorStack({ mode, ports, databaseUrl, onLine: quiet ? undefined : (line) => console.log(`  | ${line}`) });
+  running.stack = stack;
+  if (stack.hosts.pubsub) {
+    running.schedule = await startSchedule({
+      pubsubHost: stack.hosts.pubsub,
+      projectId: DEMO_PROJECT,
+      functionName: 'relayStreakOutbox',
+      everyMs: RELAY_EVERY_MS,
+      onError: (error) => console.error(`relay schedule: ${error.message}`),
+    });
+  }
+  const h = stack.hosts;
   console.log(`
-local stack is up (project ${DEMO_PROJECT}):
+local stack is up (project ${DEMO_PROJECT}; started pids ${stack.pids.join(', ')}):
   database   ${where}
-  auth       http://127.0.0.1:${p.auth}
-  functions  http://127.0.0.1:${p.functions}/${DEMO_PROJECT}/us-central1/{acceptFocusSession,getMyStreak}${only.includes('firestore') ? `\n  firestore  127.0.0.1:${p.firestore}\n  pubsub     127.0.0.1:${p.pubsub}` : ''}
+  auth       http://${h.auth}
+  functions  http://${h.functions}/${DEMO_PROJECT}/us-central1/{acceptFocusSession,getMyStreak}
+  firestore  ${h.firestore ? `${h.firestore}  (streaks/{uid} is the projection; npm run demo watches it)` : 'off'}
+  pubsub     ${h.pubsub ? `${h.pubsub}  (topic streak-updated; the outbox relay runs every ${RELAY_EVERY_MS / 1000} s)` : 'off: streak updates wait in streak_outbox'}
+  bridge     ${stack.bridgeTriggerWired ? 'bridgeLegacySession fires on new sessions/{id}' : 'trigger off (see above)'}
 try it:     npm run demo     (in another terminal)
 stop:       Ctrl-C`);
-  await new Promise(() => {});
-});
+}

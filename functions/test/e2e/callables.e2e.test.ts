@@ -1,24 +1,27 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { FirebaseError } from 'firebase/app';
-import { createAppClient, type AppClient } from '../../../scripts/lib/appClient';
-import { DEMO_PROJECT, startEmulators, type RunningEmulators } from '../../../scripts/lib/emulators';
+import { createAppClient, type AppClient } from '../../../scripts/lib/stack/appClient';
+import { startEmulatorStack, type EmulatorStack } from '../../../scripts/lib/stack/emulatorStack';
+import { DEMO_PROJECT, freeEmulatorPorts } from '../../../scripts/lib/stack/ports';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase';
 
 // The app's view: the Firebase JS client SDK, signed in against the Auth emulator, calling the
 // callables through the Functions emulator, which runs the built functions against a test database.
 jest.setTimeout(180_000);
 
-const ports = { auth: 19099, functions: 15001, firestore: 18080, pubsub: 18085, hub: 14400, logging: 14500 };
 let db: TestDatabase;
-let emulators: RunningEmulators;
+let emulators: EmulatorStack;
 let app: AppClient;
 
 beforeAll(async () => {
   const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.resolve(__dirname, '../../tsconfig.json')], { encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`functions build failed:\n${build.stdout}${build.stderr}`);
   db = await createTestDatabase();
-  emulators = await startEmulators({ databaseUrl: db.url, only: ['auth', 'functions'], ports, env: { PUBLISH_TIMEOUT_MS: '200' } });
+  // Auth and Functions only, on ports nobody else holds: the default suite needs no Java.
+  const ports = await freeEmulatorPorts();
+  const mode = { kind: 'none', reason: 'the default suite runs Auth and Functions only' } as const;
+  emulators = await startEmulatorStack({ mode, ports, databaseUrl: db.url, params: { PUBLISH_TIMEOUT_MS: '200' } });
   app = createAppClient({ projectId: DEMO_PROJECT, authPort: ports.auth, functionsPort: ports.functions });
 });
 

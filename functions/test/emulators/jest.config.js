@@ -1,5 +1,5 @@
-// The emulator suite: run by `npm run test:emulators` inside `firebase emulators:exec`, which sets
-// FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST. Never part of the default `npm test`.
+// The emulator suite: run by `npm run test:emulators` (run.ts), which starts the emulators and
+// passes their addresses in the environment. Never part of the default `npm test`.
 const path = require('node:path');
 const root = require('../../../jest.config.js');
 

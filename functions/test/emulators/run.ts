@@ -1,27 +1,91 @@
-// `npm run test:emulators`: the rules and real-adapter tests under the Firestore and Pub/Sub
-// emulators. firebase-tools' emulators need Java 21+; where it is missing, say so once and pass.
-import { spawnSync } from 'node:child_process';
+// `npm run test:emulators`: the suite in this folder against real emulators. It starts what the
+// machine can run (see describeEmulatorMode) on ports of its own, so it can run beside `npm start`,
+// runs jest once with the stack's addresses in the environment, and stops everything it started.
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { DEMO_PROJECT, javaMajorVersion, REPO_ROOT } from '../../../scripts/lib/emulators';
+import { startEmbeddedDatabase } from '../../src/db/embedded';
+import { migrate } from '../../../scripts/lib/migrate/migrator';
+import { createScratchDatabase } from '../../../scripts/lib/migrate/scratchDatabase';
+import { describeEmulatorMode, detectEmulatorMode } from '../../../scripts/lib/stack/emulatorMode';
+import { startEmulatorStack, type EmulatorStack } from '../../../scripts/lib/stack/emulatorStack';
+import { freeEmulatorPorts, REPO_ROOT } from '../../../scripts/lib/stack/ports';
+import type { StackDescription } from './support/stack';
 
-const REQUIRED_JAVA = 21;
+async function main(): Promise<number> {
+  const mode = detectEmulatorMode();
+  if (mode.kind === 'none') {
+    console.log(`test:emulators: NOT RUN on this machine: ${mode.reason}. Firestore, Pub/Sub, the rules and the whole loop are unproven here.`);
+    return 0;
+  }
+  for (const line of describeEmulatorMode(mode)) console.log(line);
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanUp = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => {});
+    cleanups.length = 0;
+  };
+  process.on('SIGINT', () => void cleanUp().then(() => process.exit(130)));
+  process.on('SIGTERM', () => void cleanUp().then(() => process.exit(143)));
+  try {
+    const started = Date.now();
+    let databaseUrl: string;
+    if (process.env.DATABASE_URL) {
+      const scratch = await createScratchDatabase(process.env.DATABASE_URL, 'emulators');
+      cleanups.push(scratch.drop);
+      databaseUrl = scratch.url;
+    } else {
+      const embedded = await startEmbeddedDatabase({ port: 0 });
+      cleanups.push(embedded.stop);
+      databaseUrl = embedded.url;
+    }
+    await migrate(databaseUrl);
+    const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(REPO_ROOT, 'functions/tsconfig.json')], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`functions build failed:\n${build.stdout}${build.stderr}`);
+    const ports = await freeEmulatorPorts();
+    const stack: EmulatorStack = await startEmulatorStack({
+      mode,
+      ports,
+      databaseUrl,
+      // A short publish wait keeps a Pub/Sub outage from slowing every accept in the suite.
+      params: { PUBLISH_TIMEOUT_MS: '1000' },
+      onLine: process.env.EMULATOR_LOG ? (line) => console.log(`  | ${line}`) : undefined,
+    });
+    cleanups.push(stack.stop);
+    console.log(`test:emulators: stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (pids ${stack.pids.join(', ')}); running the suite`);
 
-const java = javaMajorVersion();
-if (java === null || java < REQUIRED_JAVA) {
-  const found = java === null ? 'no java on PATH' : `found Java ${java}`;
-  console.log(`test:emulators skipped: the Firestore and Pub/Sub emulators need Java ${REQUIRED_JAVA}+ (${found}).`);
-  process.exit(0);
+    const description: StackDescription = {
+      mode: mode.kind,
+      projectId: stack.projectId,
+      ports,
+      databaseUrl,
+      bridgeTriggerWired: stack.bridgeTriggerWired,
+      pubsubBinary: mode.cloudCli?.pubsubBinary ?? null,
+    };
+    return await runJest(stack, description, process.argv.slice(2));
+  } catch (error) {
+    console.error(`test:emulators: FAILED to start: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await cleanUp();
+  }
 }
 
-const jest = `npx jest -c ${JSON.stringify(path.join('functions', 'test', 'emulators', 'jest.config.js'))} --runInBand`;
-const result = spawnSync('npx', ['firebase', 'emulators:exec', '--only', 'firestore,pubsub', '--project', DEMO_PROJECT, jest], {
-  cwd: REPO_ROOT,
-  stdio: 'inherit',
-  // A second guard: nothing in the suite may look for the cloud metadata server.
-  env: { ...process.env, METADATA_SERVER_DETECTION: 'none', GCLOUD_PROJECT: DEMO_PROJECT },
-});
-if (result.error) {
-  console.error(`test:emulators failed to start firebase emulators:exec: ${result.error.message}`);
-  process.exit(1);
+function runJest(stack: EmulatorStack, description: StackDescription, args: string[]): Promise<number> {
+  const jest = path.join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
+  const child = spawn(process.execPath, [jest, '-c', path.join(__dirname, 'jest.config.js'), '--runInBand', ...args], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      EMULATOR_STACK: JSON.stringify(description),
+      FIRESTORE_EMULATOR_HOST: stack.hosts.firestore!,
+      PUBSUB_EMULATOR_HOST: stack.hosts.pubsub!,
+      FIREBASE_AUTH_EMULATOR_HOST: stack.hosts.auth,
+      GCLOUD_PROJECT: stack.projectId,
+      // Nothing in the suite may look for the cloud metadata server.
+      METADATA_SERVER_DETECTION: 'none',
+    },
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
 }
-process.exit(result.status ?? 1);
+
+void main().then((code) => process.exit(code));

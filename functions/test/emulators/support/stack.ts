@@ -1,0 +1,81 @@
+import { PubSub } from '@google-cloud/pubsub';
+import { getApps, initializeApp } from 'firebase-admin/app';
+import { getAuth } from 'firebase-admin/auth';
+import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import { z } from 'zod';
+import { readConfig } from '../../../src/config';
+import { connect, type Database } from '../../../src/db/pool';
+import { createAppClient, type AppClient } from '../../../../scripts/lib/stack/appClient';
+
+const portsSchema = z.object({
+  auth: z.number(),
+  functions: z.number(),
+  firestore: z.number(),
+  firestoreWebsocket: z.number(),
+  pubsub: z.number(),
+  hub: z.number(),
+  logging: z.number(),
+  eventarc: z.number(),
+  tasks: z.number(),
+});
+
+const stackSchema = z.object({
+  mode: z.enum(['firebase-tools', 'cloud-cli']),
+  projectId: z.string(),
+  ports: portsSchema,
+  /** The database the emulated functions use. */
+  databaseUrl: z.string(),
+  bridgeTriggerWired: z.boolean(),
+  /** The Cloud CLI's Pub/Sub emulator launcher, for tests that run one of their own. */
+  pubsubBinary: z.string().nullable(),
+});
+
+export type StackDescription = z.infer<typeof stackSchema>;
+
+/** The stack `npm run test:emulators` started for this run. */
+export function stack(): StackDescription {
+  const raw = process.env.EMULATOR_STACK;
+  if (!raw) throw new Error('EMULATOR_STACK is not set: run this suite with `npm run test:emulators`');
+  return stackSchema.parse(JSON.parse(raw));
+}
+
+/** A signed-out app, as a phone would hold it: Auth, Functions and Firestore on the emulators. */
+export function appClient(name?: string): AppClient {
+  const { ports, projectId } = stack();
+  return createAppClient({ projectId, authPort: ports.auth, functionsPort: ports.functions, firestorePort: ports.firestore, name });
+}
+
+/** firebase-admin, as the functions and the scripts use it (emulator hosts come from the environment). */
+export function adminApp() {
+  return getApps()[0] ?? initializeApp({ projectId: stack().projectId });
+}
+export const adminFirestore = (): Firestore => getFirestore(adminApp());
+export const adminAuth = () => getAuth(adminApp());
+
+/** The test's own Pub/Sub client on the stack's emulator. */
+export const pubSub = (): PubSub => new PubSub({ projectId: stack().projectId });
+
+/** A pool on the database the emulated functions write. */
+export function functionsDatabase(): Promise<Database> {
+  const config = readConfig({ ...process.env, DB_POOL_SIZE: '4' }).database;
+  return connect(config, stack().databaseUrl, 'functions database (test)');
+}
+
+/** Polls `read` until `done` holds, or fails with the last value after `timeoutMs`. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value)) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    value = await read();
+  }
+  return value;
+}
+
+/** Deletes every document of the project in the Firestore emulator. */
+export async function clearFirestore(): Promise<void> {
+  const { ports, projectId } = stack();
+  const response = await fetch(`http://127.0.0.1:${ports.firestore}/emulator/v1/projects/${projectId}/databases/(default)/documents`, { method: 'DELETE' });
+  if (!response.ok) throw new Error(`clearing Firestore failed: ${response.status}`);
+}
