@@ -3,8 +3,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { readConfig } from '../../src/config';
 import { connect, type Database } from '../../src/db/pool';
-import { migrate } from '../../../scripts/lib/migrator';
-import { createScratchDatabase } from '../../../scripts/lib/scratchDatabase';
+import { migrate } from '../../../scripts/lib/migrate/migrator';
+import { createScratchDatabase } from '../../../scripts/lib/migrate/scratchDatabase';
 
 export interface TestDatabase extends Database {
   /** Drops everything this test file created. */
