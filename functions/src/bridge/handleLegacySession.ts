@@ -81,8 +81,9 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
 }
 
 async function reject(runtime: Runtime, r: Reject): Promise<BridgeOutcome> {
-  const { storeRejectRow } = await import('./storeRejectRow');
-  await storeRejectRow(runtime.db.pool, r);
+  const { storeRejects } = await import('../db/backfillRejects');
+  // run_id null: the bridge's rejects belong to no backfill run.
+  await storeRejects(runtime.db.pool, null, [r]);
   logs.rejected({ path: r.path, reason: r.reason, detail: r.detail });
   return { status: 'rejected', reason: r.reason };
 }
@@ -90,16 +91,13 @@ async function reject(runtime: Runtime, r: Reject): Promise<BridgeOutcome> {
 const defaultDependencies: BridgeDependencies = {
   runtime: getRuntime,
   async legacyUserTimeZone(runtime, userId) {
-    const { sql } = await import('slonik');
-    const { z } = await import('zod');
-    // The users backfill keeps the legacy zone; before it ran, ask Firestore itself where allowed (DESIGN §8).
-    const stored = await runtime.db.pool.maybeOneFirst(sql.type(z.object({ tz: z.string().nullable() }))`
-      select legacy_timezone as tz from users where id = ${userId}`);
+    // The users backfill keeps the legacy zone; before it ran, ask Firestore itself, but only where a
+    // client cannot probe the metadata server (an emulator or real credentials).
+    const { legacyTimeZones } = await import('../db/users');
+    const stored = (await legacyTimeZones(runtime.db.pool, [userId])).get(userId);
     if (stored) return stored;
     if (!runtime.config.google.firestore) return null;
-    const { adminFirestore } = await import('../firebase/firestore');
-    const snap = await (await adminFirestore(runtime.config)).collection('users').doc(userId).get();
-    const zone = snap.get('timezone');
-    return typeof zone === 'string' && zone !== '' ? zone : null;
+    const [{ adminFirestore }, { readLegacyUserZones }] = await Promise.all([import('../firebase/firestore'), import('../firebase/legacyUserZones')]);
+    return (await readLegacyUserZones(await adminFirestore(runtime.config), [userId])).get(userId) ?? null;
   },
 };

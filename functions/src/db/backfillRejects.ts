@@ -1,0 +1,34 @@
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import type { Reject } from '../legacy';
+
+/** The home of backfill_rejects: legacy documents a backfill run (run_id) or the bridge (null) refused. */
+
+// jsonb cannot hold \u0000; a raw document is evidence, so keep it readable rather than fail the write.
+const jsonText = (value: unknown): string => JSON.stringify(value ?? null).replace(/\\u0000/g, '\\ufffd');
+
+/**
+ * Records rejects, one row per (run, document path): a path seen again in the same run (a resumed
+ * batch, a repeated export line, a redelivered bridge event) keeps its first reason.
+ */
+export async function storeRejects(db: CommonQueryMethods, runId: string | null, rejects: readonly Reject[]): Promise<void> {
+  if (rejects.length === 0) return;
+  const rows = rejects.map((r) => [r.path, r.reason, r.detail, jsonText(r.raw)]);
+  await db.oneFirst(sql.type(z.object({ n: z.number() }))`
+    with stored as (
+      insert into backfill_rejects (run_id, document_path, reason, detail, raw)
+      select ${runId}, p, r, d, j::jsonb from ${sql.unnest(rows, ['text', 'text', 'text', 'text'])} as t(p, r, d, j)
+      on conflict (coalesce(run_id, ''), document_path) do nothing
+      returning 1)
+    select count(*)::int as n from stored`);
+}
+
+/** Per user: the distinct session documents that sessions backfill runs rejected (matched on raw userId). */
+export async function rejectedSessionsByUser(db: CommonQueryMethods, userIds: readonly string[]): Promise<Map<string, number>> {
+  const rows = await db.any(sql.type(z.object({ id: z.string(), rejected: z.number() }))`
+    select u.id,
+           (select count(distinct r.document_path)::int from backfill_rejects r join backfill_runs b on b.id = r.run_id
+             where b.kind = 'sessions' and r.raw ->> 'userId' = u.id) as rejected
+    from unnest(${sql.array([...userIds], 'text')}) as u(id)`);
+  return new Map(rows.map((r) => [r.id, r.rejected]));
+}

@@ -1,0 +1,106 @@
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+
+/** The home of backfill_runs: one row per backfill run, its options, cursor, counts and status. */
+
+export type BackfillKind = 'sessions' | 'users';
+export type BackfillRunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+
+/** What a backfill run did so far; stored in backfill_runs.counts after every batch. */
+export interface BackfillCounts {
+  read: number;
+  inserted: number;
+  /** Users backfill: existing users whose empty zone was filled. */
+  updated: number;
+  duplicates: number;
+  rejected: number;
+  /** Documents of other collections, or older than --since. */
+  skipped: number;
+  rejectsByReason: Record<string, number>;
+  usersRebuilt: number;
+  usersChanged: number;
+  /** The source was read to its end; only the closing rebuild may remain. */
+  sourceDone: boolean;
+}
+
+export function emptyCounts(): BackfillCounts {
+  return { read: 0, inserted: 0, updated: 0, duplicates: 0, rejected: 0, skipped: 0, rejectsByReason: {}, usersRebuilt: 0, usersChanged: 0, sourceDone: false };
+}
+
+export interface BackfillRunRow {
+  id: string;
+  kind: BackfillKind;
+  source: string;
+  /** What the run was asked for (the caller's own shape), reused by --resume. */
+  options: Record<string, unknown>;
+  cursor: unknown;
+  counts: BackfillCounts;
+  status: BackfillRunStatus;
+  startedAt: string;
+}
+
+const runRow = z.object({
+  id: z.string(),
+  kind: z.enum(['sessions', 'users']),
+  source: z.string(),
+  options: z.record(z.unknown()),
+  cursor: z.unknown().default(null),
+  counts: z.record(z.unknown()),
+  status: z.enum(['running', 'completed', 'failed', 'interrupted']),
+  started_at: z.string(),
+});
+
+const touched = z.object({ id: z.string() });
+
+export async function createRun(db: CommonQueryMethods, run: { id: string; kind: BackfillKind; source: string; options: Record<string, unknown> }): Promise<void> {
+  await db.one(sql.type(touched)`
+    insert into backfill_runs (id, kind, source, options, counts, status)
+    values (${run.id}, ${run.kind}, ${run.source}, ${sql.jsonb(run.options as never)}, ${sql.jsonb(emptyCounts() as never)}, 'running')
+    returning id`);
+}
+
+export async function loadRun(db: CommonQueryMethods, id: string): Promise<BackfillRunRow | null> {
+  const row = await db.maybeOne(sql.type(runRow)`
+    select id, kind, source, options, cursor, counts, status, started_at::text from backfill_runs where id = ${id}`);
+  if (row === null) return null;
+  return {
+    id: row.id,
+    kind: row.kind,
+    source: row.source,
+    options: row.options,
+    status: row.status,
+    cursor: row.cursor ?? null,
+    counts: { ...emptyCounts(), ...(row.counts as Partial<BackfillCounts>) },
+    startedAt: row.started_at,
+  };
+}
+
+/** Saves cursor and counts; call it in the transaction that wrote the batch. */
+export async function saveProgress(db: CommonQueryMethods, id: string, cursor: unknown, counts: BackfillCounts): Promise<void> {
+  await db.one(sql.type(touched)`
+    update backfill_runs set cursor = ${sql.jsonb((cursor ?? null) as never)}, counts = ${sql.jsonb(counts as never)}, updated_at = now()
+    where id = ${id} returning id`);
+}
+
+/** Saves counts alone (the source's end, a rebuilt chunk); the cursor stays. */
+export async function saveCounts(db: CommonQueryMethods, id: string, counts: BackfillCounts): Promise<void> {
+  await db.one(sql.type(touched)`update backfill_runs set counts = ${sql.jsonb(counts as never)}, updated_at = now() where id = ${id} returning id`);
+}
+
+export async function finishRun(db: CommonQueryMethods, id: string, status: 'completed' | 'failed', counts: BackfillCounts): Promise<void> {
+  await db.one(sql.type(touched)`
+    update backfill_runs set status = ${status}, counts = ${sql.jsonb(counts as never)}, updated_at = now(),
+      finished_at = case when ${status} = 'completed' then now() else finished_at end
+    where id = ${id} returning id`);
+}
+
+/**
+ * Marks a running run as stopped: 'failed' after an error, 'interrupted' after Ctrl-C or SIGTERM.
+ * Best effort: the cursor already holds the last committed batch, so --resume works either way.
+ */
+export async function markRunStopped(db: CommonQueryMethods, id: string, status: 'failed' | 'interrupted'): Promise<void> {
+  await db
+    .maybeOne(sql.type(touched)`
+      update backfill_runs set status = ${status}, updated_at = now() where id = ${id} and status = 'running' returning id`)
+    .catch(() => null);
+}

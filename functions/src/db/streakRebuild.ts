@@ -1,0 +1,78 @@
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+
+/**
+ * Set-based maintenance of user_streaks and streak_outbox for the scripts: the SQL rebuild
+ * (rebuild_streaks, sql/004) and re-queueing current streaks for the projection
+ * (enqueue_streak_projection). The accept path keeps its own statements in acceptQueries.
+ */
+
+export interface RebuildOptions {
+  qualifySeconds: number;
+  /** Queue one outbox row per changed user (false: --no-project). */
+  project: boolean;
+}
+
+const changedRow = z.object({ user_id: z.string(), version: z.coerce.number() });
+const idsParam = (ids: readonly string[] | null) => (ids === null ? null : sql.array([...ids], 'text'));
+
+/**
+ * Rebuilds credits, runs and streaks of these users in SQL. Returns the users whose streak
+ * changed, with their new version. Run it inside a transaction when it must commit together
+ * with other writes.
+ */
+export async function rebuildStreaks(db: CommonQueryMethods, userIds: readonly string[], options: RebuildOptions): Promise<Array<{ userId: string; version: number }>> {
+  if (userIds.length === 0) return [];
+  const rows = await db.any(sql.type(changedRow)`
+    select user_id, version from rebuild_streaks(${sql.array([...userIds], 'text')}, ${options.qualifySeconds}::int, ${options.project})`);
+  return rows.map((r) => ({ userId: r.user_id, version: r.version }));
+}
+
+/** Why the streaks of a selection would or would not be queued by enqueueStreakProjection. */
+export interface ProjectionEligibility {
+  /** A computed streak whose current version is not waiting in the outbox: would be queued. */
+  eligible: number;
+  /** The current version still waits in the outbox: the relay will publish it; nothing to add. */
+  waiting: number;
+  /** Version 0: no streak was ever computed for the user (no sessions yet). */
+  neverComputed: number;
+}
+
+/** `userIds` null: every user with a streak row. */
+export async function projectionEligibility(db: CommonQueryMethods, userIds: readonly string[] | null): Promise<ProjectionEligibility> {
+  return db.one(sql.type(z.object({ eligible: z.number(), waiting: z.number(), neverComputed: z.number() }))`
+    with s as (
+      select s.version, exists (
+          select from streak_outbox o
+          where o.user_id = s.user_id and o.version = s.version and o.published_at is null and o.superseded_at is null) as waiting
+      from user_streaks s
+      where (${idsParam(userIds)}::text[] is null or s.user_id = any (${idsParam(userIds)}::text[])))
+    select count(*) filter (where version > 0 and not waiting)::int as eligible,
+           count(*) filter (where version > 0 and waiting)::int as waiting,
+           count(*) filter (where version = 0)::int as "neverComputed"
+    from s`);
+}
+
+/** The next `limit` users with a streak row after `after` (id order), restricted to `userIds` unless null. */
+export async function streakUsersAfter(db: CommonQueryMethods, after: string, limit: number, userIds: readonly string[] | null): Promise<readonly string[]> {
+  return db.anyFirst(sql.type(z.object({ user_id: z.string() }))`
+    select user_id from user_streaks
+    where user_id > ${after} and (${idsParam(userIds)}::text[] is null or user_id = any (${idsParam(userIds)}::text[]))
+    order by user_id limit ${limit}`);
+}
+
+/** Bumps the version of each eligible streak and queues one outbox row for it; returns the users queued. */
+export async function enqueueStreakProjection(db: CommonQueryMethods, userIds: readonly string[]): Promise<readonly string[]> {
+  if (userIds.length === 0) return [];
+  return db.anyFirst(sql.type(z.object({ user_id: z.string() }))`
+    select user_id from enqueue_streak_projection(${sql.array([...userIds], 'text')})`);
+}
+
+/** The ids among `userIds` without a streak row. */
+export async function usersWithoutStreak(db: CommonQueryMethods, userIds: readonly string[]): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const missing = await db.anyFirst(sql.type(z.object({ id: z.string() }))`
+    select i.id from unnest(${sql.array([...userIds], 'text')}) as i(id)
+    where not exists (select from user_streaks s where s.user_id = i.id) order by i.id`);
+  return [...missing];
+}
