@@ -1,36 +1,37 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { Command, InvalidArgumentError } from 'commander';
 import { acceptSession } from '../functions/src/accept/acceptSession';
 import { readConfig } from '../functions/src/config';
 import { connect, type Database } from '../functions/src/db/pool';
-import { runCli, UsageError } from './lib/cli';
-import { percentiles } from './lib/latency';
-import { migrate } from './lib/migrator';
-import { createScratchDatabase } from './lib/scratchDatabase';
+import { percentiles } from './lib/bench/latency';
+import { parseCommandLine, type CliSpec } from './lib/cli/flags';
+import { runCli, UsageError } from './lib/cli/runCli';
+import { migrate } from './lib/migrate/migrator';
+import { createScratchDatabase } from './lib/migrate/scratchDatabase';
 
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
+const spec: CliSpec = {
+  name: 'bench:accept',
+  description: 'Throughput and latency of the accept write path against DATABASE_URL, compared with pgbench -N on the same server.',
+  flags: [
+    { flag: '--users', value: '<n>', int: { min: 1, max: 10_000 }, default: 8, description: 'concurrent users, one in-flight session each' },
+    { flag: '--seconds', value: '<n>', int: { min: 1, max: 86_400 }, default: 15, description: 'duration of each measured phase' },
+    { flag: '--history-days', value: '<n>', int: { min: 1, max: 100_000 }, default: 1000, description: 'qualified days of history for the history-latency comparison' },
+    { flag: '--samples', value: '<n>', int: { min: 1, max: 100_000 }, default: 300, description: 'sessions measured per user in the history comparison' },
+    { flag: '--no-pgbench', description: 'skip the pgbench baseline' },
+  ],
 };
-
-const program = new Command('bench:accept')
-  .description('Throughput and latency of the accept write path against DATABASE_URL, compared with pgbench -N on the same server.')
-  .option('--users <n>', 'concurrent users, one in-flight session each', positiveInt, 8)
-  .option('--seconds <n>', 'duration of each measured phase', positiveInt, 15)
-  .option('--history-days <n>', 'qualified days of history for the history-latency comparison', positiveInt, 1000)
-  .option('--samples <n>', 'sessions measured per user in the history comparison', positiveInt, 300)
-  .option('--no-pgbench', 'skip the pgbench baseline');
 
 const DAY = 86_400_000;
 const START = Date.parse('2020-01-01T12:00:00Z');
 const QUALIFY = 30 * 60;
 
 runCli(async () => {
-  const opts = program.parse().opts<{ users: number; seconds: number; historyDays: number; samples: number; pgbench: boolean }>();
+  const cli = parseCommandLine(spec, process.argv.slice(2));
+  if (cli.help) return void console.log(cli.text);
+  const opts = cli.values as { users: number; seconds: number; historyDays: number; samples: number; pgbench: boolean };
   const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) throw new UsageError(['bench:accept needs DATABASE_URL pointing at a PostgreSQL server (a scratch database is created there and dropped)']);
+  if (!serverUrl) cli.problems.push('set DATABASE_URL to a PostgreSQL server (the benchmark creates and drops its own databases there)');
+  if (cli.problems.length > 0 || !serverUrl) throw new UsageError(cli.problems, spec.name);
 
   const scratch = await createScratchDatabase(serverUrl, 'bench_accept');
   const config = readConfig({ ...process.env, DB_POOL_SIZE: String(opts.users + 2), DB_STATEMENT_TIMEOUT_MS: '30000' }).database;

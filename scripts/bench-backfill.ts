@@ -3,21 +3,24 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { Client } from 'pg';
-import { runCli, UsageError } from './lib/cli';
-import { migrate } from './lib/migrator';
-import { createScratchDatabase } from './lib/scratchDatabase';
+import { parseCommandLine, type CliSpec } from './lib/cli/flags';
+import { runCli, UsageError } from './lib/cli/runCli';
+import { migrate } from './lib/migrate/migrator';
+import { createScratchDatabase } from './lib/migrate/scratchDatabase';
 
 // Benchmark (not a test): backfill of a seeded synthetic export vs plain COPY + the same set-based rebuild.
-const program = new Command('bench:backfill')
-  .description('Backfill a seeded synthetic NDJSON export into a fresh database on DATABASE_URL; compare with COPY + set-based rebuild.')
-  .option('--sessions <n>', 'sessions in the export', '1000000')
-  .option('--users <n>', 'distinct users', '20000')
-  .option('--seed <n>', 'PRNG seed', '42')
-  .option('--batch-size <n>', 'backfill batch size', '1000')
-  .option('--keep', 'keep the generated files and databases')
-  .showHelpAfterError();
+const spec: CliSpec = {
+  name: 'bench:backfill',
+  description: 'Backfill a seeded synthetic NDJSON export into a fresh database on DATABASE_URL; compare with COPY + set-based rebuild.',
+  flags: [
+    { flag: '--sessions', value: '<n>', int: { min: 1, max: 1_000_000_000 }, default: 1_000_000, description: 'sessions in the export' },
+    { flag: '--users', value: '<n>', int: { min: 1, max: 1_000_000_000 }, default: 20_000, description: 'distinct users (at most --sessions)' },
+    { flag: '--seed', value: '<n>', int: { min: 0, max: 2 ** 32 - 1 }, default: 42, description: 'PRNG seed' },
+    { flag: '--batch-size', value: '<n>', int: { min: 1, max: 10_000 }, default: 1000, description: 'backfill batch size' },
+    { flag: '--keep', description: 'keep the generated files and databases' },
+  ],
+};
 
 const ROOT = path.resolve(__dirname, '..');
 const ZONES = ['America/New_York', 'America/Los_Angeles', 'Europe/Paris', 'Europe/London', 'Asia/Kolkata', 'Asia/Tokyo', 'Australia/Sydney', 'America/Sao_Paulo', 'Asia/Kathmandu', 'UTC'];
@@ -99,20 +102,20 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 runCli(async () => {
-  const opts = program.parse().opts<{ sessions: string; users: string; seed: string; batchSize: string; keep?: boolean }>();
-  const problems: string[] = [];
+  const cli = parseCommandLine(spec, process.argv.slice(2));
+  if (cli.help) return void console.log(cli.text);
+  const opts = cli.values as { sessions: number; users: number; seed: number; batchSize: number; keep?: boolean };
+  const problems = cli.problems;
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) problems.push('set DATABASE_URL to a PostgreSQL server (the benchmark creates and drops its own databases there)');
-  const sessions = Number(opts.sessions);
-  const users = Number(opts.users);
-  if (!Number.isInteger(sessions) || sessions < 1) problems.push('--sessions must be a positive integer');
-  if (!Number.isInteger(users) || users < 1 || users > sessions) problems.push('--users must be a positive integer, at most --sessions');
-  if (problems.length > 0) throw new UsageError(problems);
+  const { sessions, users } = opts;
+  if (users > sessions) problems.push('--users must be at most --sessions');
+  if (problems.length > 0) throw new UsageError(problems, spec.name);
 
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-backfill-'));
   console.log(`generating ${sessions.toLocaleString('en-US')} sessions of ${users.toLocaleString('en-US')} users (seed ${opts.seed}) in ${dir}`);
   const t0 = Date.now();
-  const files = await generate(dir, sessions, users, Number(opts.seed));
+  const files = await generate(dir, sessions, users, opts.seed);
   console.log(`  ${(statSync(files.ndjson).size / 1e6).toFixed(0)} MB export, ${files.valid.toLocaleString('en-US')} valid sessions, in ${seconds(Date.now() - t0)}`);
 
   const backfillScratch = await freshDatabase(serverUrl as string, 'backfill');
@@ -123,7 +126,7 @@ runCli(async () => {
     const report = path.join(dir, 'report.json');
     const env = { ...process.env, DATABASE_URL: backfillDb, METADATA_SERVER_DETECTION: 'none', DB_STATEMENT_TIMEOUT_MS: '600000' };
     const started = Date.now();
-    const backfill = await run('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', process.execPath, '--import', 'tsx', 'scripts/backfill.ts', 'sessions', '--from-file', files.ndjson, '--batch-size', opts.batchSize, '--rebuild-chunk', '20000', '--report', report], env);
+    const backfill = await run('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', process.execPath, '--import', 'tsx', 'scripts/backfill.ts', 'sessions', '--from-file', files.ndjson, '--batch-size', String(opts.batchSize), '--rebuild-chunk', '20000', '--report', report], env);
     const backfillMs = Date.now() - started;
     if (backfill.code !== 0) throw new Error(`backfill failed:\n${backfill.stdout}\n${backfill.stderr}`);
     const peakKb = Number(/PEAK_RSS_KB=(\d+)/.exec(backfill.stderr)?.[1]);

@@ -1,60 +1,68 @@
 import { writeFileSync } from 'node:fs';
-import { Command } from 'commander';
-import { sql } from 'slonik';
-import { z } from 'zod';
-import { runCli, UsageError } from './lib/cli';
-import { withDatabase } from './lib/database';
-import { createProgress } from './lib/progress';
-import { parseChunk, parseSelection } from './lib/userSelection';
+import { enqueueStreakProjection, projectionEligibility, streakUsersAfter, usersWithoutStreak } from '../functions/src/db/streakRebuild';
+import { withDatabase } from './lib/cli/database';
+import { writableFile } from './lib/cli/fileFlags';
+import { parseCommandLine, type CliSpec } from './lib/cli/flags';
+import { createProgress } from './lib/cli/progress';
+import { runCli, UsageError } from './lib/cli/runCli';
+import { parseSelection } from './lib/maintenance/userSelection';
 
-const program = new Command('reproject')
-  .description(
+const spec: CliSpec = {
+  name: 'reproject',
+  description:
     'Queue the current streaks for the Firestore projection (one outbox row per user). A user whose current version still waits in the outbox is skipped; otherwise the version is bumped, because the projector ignores versions it already holds.',
-  )
-  .option('--all', 'every user with a computed streak')
-  .option('--user <id...>', 'these users')
-  .option('--chunk <n>', 'users per transaction (default 2000)')
-  .option('--dry-run', 'count what would be queued, queue nothing')
-  .option('--report <file.json>', 'write the JSON report here')
-  .showHelpAfterError();
+  flags: [
+    { flag: '--all', description: 'every user with a computed streak' },
+    { flag: '--user', value: '<id>', variadic: true, description: 'these users' },
+    { flag: '--chunk', value: '<n>', int: { min: 1, max: 100_000 }, default: 2000, description: 'users per transaction' },
+    { flag: '--dry-run', description: 'count what would be queued, queue nothing' },
+    { flag: '--report', value: '<file.json>', description: 'write the JSON report here' },
+  ],
+};
 
 runCli(async () => {
-  const flags = program.parse().opts<{ all?: boolean; user?: string[]; chunk?: string; dryRun?: boolean; report?: string }>();
-  const problems: string[] = [];
+  const cli = parseCommandLine(spec, process.argv.slice(2));
+  if (cli.help) return void console.log(cli.text);
+  const flags = cli.values as { all?: boolean; user?: string[]; chunk: number; dryRun?: boolean; report?: string };
+  const problems = cli.problems;
   const selection = parseSelection(flags, problems);
-  const chunk = parseChunk(flags.chunk, problems);
-  if (problems.length > 0 || selection === null) throw new UsageError(problems);
+  const reportFile = writableFile(flags.report, '--report', problems);
+  if (problems.length > 0 || selection === null) throw new UsageError(problems, spec.name);
 
   return withDatabase(async (db) => {
     const started = Date.now();
     const ids = 'all' in selection ? null : selection.ids;
-    const eligible = await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
-      select count(*)::int as n from user_streaks s
-      where (${ids === null ? null : sql.array(ids, 'text')}::text[] is null or s.user_id = any (${ids === null ? null : sql.array(ids, 'text')}::text[]))
-        and s.version > 0
-        and not exists (select from streak_outbox o where o.user_id = s.user_id and o.version = s.version and o.published_at is null and o.superseded_at is null)`);
+    const notFound = ids === null ? [] : await usersWithoutStreak(db.pool, ids);
+    if (notFound.length > 0) console.error(`not found (no streak for these users in ${db.describe}): ${notFound.join(', ')}`);
+    const before = await projectionEligibility(db.pool, ids);
     let queued = 0;
     if (!flags.dryRun) {
-      const progress = createProgress({ label: 'reproject', total: eligible });
+      const progress = createProgress({ label: 'reproject', total: before.eligible });
       // Keyset over user ids, one transaction per chunk.
       let after = '';
       for (;;) {
-        const chunkIds = await db.pool.anyFirst(sql.type(z.object({ user_id: z.string() }))`
-          select user_id from user_streaks
-          where user_id > ${after} and (${ids === null ? null : sql.array(ids, 'text')}::text[] is null or user_id = any (${ids === null ? null : sql.array(ids, 'text')}::text[]))
-          order by user_id limit ${chunk}`);
+        const chunkIds = await streakUsersAfter(db.pool, after, flags.chunk, ids);
         if (chunkIds.length === 0) break;
         after = chunkIds[chunkIds.length - 1] as string;
-        const rows = await db.pool.any(sql.type(z.object({ user_id: z.string() }))`
-          select user_id from enqueue_streak_projection(${sql.array([...chunkIds], 'text')})`);
-        queued += rows.length;
+        queued += (await enqueueStreakProjection(db.pool, chunkIds)).length;
         progress.update(queued, queued);
       }
       progress.finish();
     }
-    const report = { dryRun: Boolean(flags.dryRun), eligible, queued, durationMs: Date.now() - started };
-    console.log(flags.dryRun ? `would queue ${eligible} streaks for projection` : `queued ${queued} streaks for projection (new versions) in ${(report.durationMs / 1000).toFixed(1)} s`);
-    if (flags.report) writeFileSync(flags.report, JSON.stringify(report, null, 2) + '\n');
+    const skipped = { waitingInOutbox: before.waiting, neverComputed: before.neverComputed, notFound: notFound.length };
+    const report = { dryRun: Boolean(flags.dryRun), eligible: before.eligible, queued, skipped, notFound, durationMs: Date.now() - started };
+    console.log(
+      flags.dryRun
+        ? `would queue ${before.eligible} streaks for projection`
+        : `queued ${queued} streaks for projection (new versions) in ${(report.durationMs / 1000).toFixed(1)} s`,
+    );
+    const reasons = [
+      skipped.waitingInOutbox > 0 ? `${skipped.waitingInOutbox} whose current version still waits in the outbox (the relay publishes it; nothing to add)` : null,
+      skipped.neverComputed > 0 ? `${skipped.neverComputed} with no computed streak yet (version 0)` : null,
+      notFound.length > 0 ? `${notFound.length} not found: ${notFound.join(', ')}` : null,
+    ].filter((r): r is string => r !== null);
+    if (reasons.length > 0) console.log(`skipped ${reasons.map((r) => `\n  ${r}`).join('')}`);
+    if (reportFile) writeFileSync(reportFile, JSON.stringify(report, null, 2) + '\n');
     return 0;
   });
 });

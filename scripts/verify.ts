@@ -1,48 +1,49 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { readConfig } from '../functions/src/config';
 import { adminFirestore } from '../functions/src/firebase/firestore';
-import { runCli, UsageError } from './lib/cli';
-import { withDatabase } from './lib/database';
-import { firestoreStore } from './lib/firestoreStore';
-import { storeSource } from './lib/firestoreSource';
-import { ndjsonSource } from './lib/ndjsonSource';
-import { verifyParity, type ParityReport } from './lib/verifyParity';
+import { firestoreStore } from './lib/backfill/firestoreStore';
+import { storeSource } from './lib/backfill/firestoreSource';
+import { ndjsonSource } from './lib/backfill/ndjsonSource';
+import { withDatabase } from './lib/cli/database';
+import { firestoreReachable, oneSource, readableFile, writableFile } from './lib/cli/fileFlags';
+import { parseCommandLine, type CliSpec } from './lib/cli/flags';
+import { runCli, UsageError } from './lib/cli/runCli';
+import { verifyParity, type ParityReport } from './lib/verify/verifyParity';
 
-const program = new Command('verify')
-  .description('Parity report between legacy Firestore streaks/{userId} and the SQL streaks. Differences the legacy rules explain (late sessions ignored) are reported apart from real mismatches.')
-  .option('--from-file <path>', 'NDJSON export holding streaks/{userId} (and, for session counts, sessions) documents')
-  .option('--from-firestore', 'read the streaks collection with firebase-admin')
-  .option('--collection <id>', 'legacy streaks collection', 'streaks')
-  .option('--limit <n>', 'differences to list', '20')
-  .option('--batch-size <n>', 'documents per page', '1000')
-  .option('--fail-on-mismatch', 'exit 1 when any mismatch or missing user remains (for pipelines)')
-  .option('--report <file.json>', 'write the JSON report here')
-  .showHelpAfterError();
-
-const count = (s: string) => (/^\d+$/.test(s) ? Number(s) : NaN);
+const spec: CliSpec = {
+  name: 'verify',
+  description: 'Parity report between legacy Firestore streaks/{userId} and the SQL streaks. Differences the legacy rules explain (late sessions ignored) are reported apart from real mismatches.',
+  flags: [
+    { flag: '--from-file', value: '<path>', description: 'NDJSON export holding streaks/{userId} (and, for session counts, sessions) documents' },
+    { flag: '--from-firestore', description: 'read the streaks collection with firebase-admin' },
+    { flag: '--collection', value: '<id>', default: 'streaks', description: 'legacy streaks collection' },
+    { flag: '--limit', value: '<n>', int: { min: 0, max: 10_000 }, default: 20, description: 'differences (and unreadable documents) to list' },
+    { flag: '--batch-size', value: '<n>', int: { min: 1, max: 10_000 }, default: 1000, description: 'documents per page' },
+    { flag: '--fail-on-mismatch', description: 'exit 1 when any mismatch or missing user remains (for pipelines)' },
+    { flag: '--report', value: '<file.json>', description: 'write the JSON report here' },
+  ],
+};
 
 runCli(async () => {
-  const flags = program.parse().opts<{ fromFile?: string; fromFirestore?: boolean; collection: string; limit: string; batchSize: string; failOnMismatch?: boolean; report?: string }>();
+  const cli = parseCommandLine(spec, process.argv.slice(2));
+  if (cli.help) return void console.log(cli.text);
+  const flags = cli.values as { fromFile?: string; fromFirestore?: boolean; collection: string; limit: number; batchSize: number; failOnMismatch?: boolean; report?: string };
   const config = readConfig();
-  const problems: string[] = [];
-  if (Boolean(flags.fromFile) === Boolean(flags.fromFirestore)) problems.push('give exactly one source: --from-file <export.ndjson> or --from-firestore');
-  if (flags.fromFile && !existsSync(flags.fromFile)) problems.push(`--from-file: ${flags.fromFile} does not exist`);
-  if (flags.fromFirestore && !config.google.firestore) problems.push('--from-firestore: no Firestore here; set FIRESTORE_EMULATOR_HOST or real credentials');
-  const limit = count(flags.limit);
-  const batchSize = count(flags.batchSize);
-  if (!(limit >= 0 && limit <= 10_000)) problems.push('--limit must be an integer from 0 to 10000');
-  if (!(batchSize >= 1 && batchSize <= 10_000)) problems.push('--batch-size must be an integer from 1 to 10000');
-  if (problems.length > 0) throw new UsageError(problems);
+  const problems = cli.problems;
+  oneSource(flags, problems);
+  const file = readableFile(flags.fromFile, '--from-file', problems);
+  if (flags.fromFirestore) firestoreReachable(config.google.firestore, problems);
+  const reportFile = writableFile(flags.report, '--report', problems);
+  if (problems.length > 0) throw new UsageError(problems, spec.name);
 
-  const source = flags.fromFile
-    ? ndjsonSource(flags.fromFile, { collection: flags.collection })
+  const source = file
+    ? ndjsonSource(file, { collection: flags.collection })
     : storeSource(await firestoreStore(await adminFirestore(config), { collection: flags.collection }), { ranges: [{ from: null, to: null }], fingerprint: {} });
 
   return withDatabase(async (db) => {
-    const report = await verifyParity(db.pool, source, { limit, batchSize });
+    const report = await verifyParity(db.pool, source, { limit: flags.limit, batchSize: flags.batchSize, collection: flags.collection });
     console.log(formatParity(report, source.describe));
-    if (flags.report) writeFileSync(flags.report, JSON.stringify(report, null, 2) + '\n');
+    if (reportFile) writeFileSync(reportFile, JSON.stringify(report, null, 2) + '\n');
     const failing = report.verdicts.mismatch + report.verdicts.missing_in_sql + report.verdicts.missing_in_legacy;
     return flags.failOnMismatch && failing > 0 ? 1 : 0;
   });
@@ -51,13 +52,14 @@ runCli(async () => {
 function formatParity(r: ParityReport, source: string): string {
   const v = r.verdicts;
   const lines = [
-    `parity of ${r.legacyUsers} legacy streaks (${source}) with SQL`,
+    `parity of ${r.legacyDocuments} legacy streak documents (${source}) with SQL: ${r.legacyUsers} compared, ${v.unreadable} unreadable`,
     `  equal              ${v.equal}`,
     `  legacy late data   ${v.legacy_late_data}   (SQL ahead: the legacy app ignored late sessions)`,
     `  MISMATCH           ${v.mismatch}`,
     `  missing in SQL     ${v.missing_in_sql}`,
+    `  unreadable legacy  ${v.unreadable}   (listed below; not compared)`,
     `  missing in legacy  ${v.missing_in_legacy}`,
-    `  unreadable legacy  ${v.unreadable}`,
+    `    (SQL streaks without a legacy document: not among the ${r.legacyDocuments} above)`,
     '  per field (equal / different):',
     ...Object.entries(r.fields).map(([f, c]) => `    ${f.padEnd(20)} ${c.equal} / ${c.different}`),
   ];
@@ -66,6 +68,14 @@ function formatParity(r: ParityReport, source: string): string {
     for (const d of r.differences) {
       lines.push(`    ${d.userId} [${d.verdict}] ${d.differences.map((x) => `${x.field}: legacy ${x.legacy} vs sql ${x.sql}`).join(', ')}`);
     }
+  }
+  if (r.unreadable.length > 0) {
+    lines.push(`  unreadable legacy documents${r.unreadable.length < v.unreadable ? ` (first ${r.unreadable.length})` : ''}:`);
+    for (const u of r.unreadable) lines.push(`    ${u.path}: ${u.why}`);
+  }
+  if (r.unreadableLines.count > 0) {
+    lines.push(`  ${r.unreadableLines.count} export lines were no document at all (not counted above):`);
+    for (const u of r.unreadableLines.examples) lines.push(`    ${u.path}: ${u.why}`);
   }
   if (r.sessionCounts) {
     lines.push(`  session counts: ${r.sessionCounts.different} of ${r.sessionCounts.compared} users differ (legacy lines vs SQL sessions + rejects)`);

@@ -48,11 +48,11 @@ describe('backfill from an NDJSON export', () => {
 
   it('backfills users first: fills an empty zone, rejects an unknown one, skips other collections', async () => {
     await seed();
-    // A line with a bare "id" belongs to the collection being read: in a users run, {"id": "a5"} is users/a5.
-    expect(report('users.json').counts).toMatchObject({ read: 36, inserted: 3, updated: 1, duplicates: 0, rejected: 3, skipped: 29, rejectsByReason: { invalid_timezone: 1, malformed_json: 1, invalid_path: 1 } });
+    // A line with a bare "id" takes the collection being read, unless its data is plainly a session:
+    // {"id": "a5"} with startTime/endTime is refused in a users run, never stored as users/a5.
+    expect(report('users.json').counts).toMatchObject({ read: 36, inserted: 2, updated: 1, duplicates: 0, rejected: 4, skipped: 29, rejectsByReason: { invalid_timezone: 1, malformed_json: 1, invalid_path: 2 } });
     const users = await db.pool.any(sql.unsafe`select id, timezone, legacy_timezone from users order by id`);
     expect(users).toEqual([
-      { id: 'a5', timezone: 'America/New_York', legacy_timezone: 'America/New_York' },
       { id: 'alice', timezone: 'America/New_York', legacy_timezone: 'America/New_York' },
       { id: 'bob', timezone: null, legacy_timezone: null },
       { id: 'carol', timezone: 'Asia/Kathmandu', legacy_timezone: 'Asia/Kathmandu' },
@@ -153,7 +153,7 @@ describe('backfill from an NDJSON export', () => {
   ])('resumes a run killed %s to the state of an uninterrupted run', async (_, crashAt) => {
     await seed();
     const args = ['sessions', '--from-file', FIXTURE, '--batch-size', '4', '--rebuild-chunk', '2'];
-    const killed = await backfill([...args, '--run-id', 'killed'], { BACKFILL_CRASH_AT: crashAt });
+    const killed = await runScript('test/support/crashingBackfill.ts', [...args, '--run-id', 'killed'], db.url, { BACKFILL_CRASH_AT: crashAt });
     expect(killed.signal === 'SIGKILL' || killed.code === 137).toBe(true);
     const status = await db.pool.oneFirst(sql.type(z.object({ status: z.string() }))`select status from backfill_runs where id = 'killed'`);
     expect(status).toBe('running');
@@ -164,6 +164,54 @@ describe('backfill from an NDJSON export', () => {
     const run = await db.pool.one(sql.type(z.object({ status: z.string(), counts: z.record(z.unknown()) }))`select status, counts from backfill_runs where id = 'killed'`);
     expect(run.status).toBe('completed');
     expect(run.counts).toMatchObject({ read: 36, inserted: 12, duplicates: 2, rejected: 15, usersRebuilt: 4 });
+  });
+
+  it('stops at a batch boundary on SIGTERM, marks the run interrupted, prints the resume command, and the resume keeps the options', async () => {
+    await seed();
+    const files = { report: path.join(dir, 'term.json'), rejects: path.join(dir, 'term-rejects.ndjson') };
+    const args = ['sessions', '--from-file', FIXTURE, '--batch-size', '4', '--rebuild-chunk', '2', '--report', files.report, '--rejects', files.rejects];
+    const stopped = await runScript('test/support/crashingBackfill.ts', [...args, '--run-id', 'term'], db.url, { BACKFILL_CRASH_AT: 'between:2', BACKFILL_CRASH_SIGNAL: 'SIGTERM' });
+    expect(stopped.code).toBe(143);
+    expect(stopped.stdout).toContain('continue with: npm run backfill -- sessions --resume term');
+    // The hint shows what a resumed run keeps, the files included.
+    expect(stopped.stdout).toContain(`--report ${files.report}`);
+    expect(stopped.stdout).toContain(`--rejects ${files.rejects}`);
+    expect(stopped.stdout).toContain('--batch-size 4');
+    const run = await db.pool.one(sql.type(z.object({ status: z.string(), counts: z.record(z.unknown()) }))`select status, counts from backfill_runs where id = 'term'`);
+    expect(run.status).toBe('interrupted');
+    expect(run.counts.read).toBeLessThan(36);
+    expect(report('term.json')).toMatchObject({ runId: 'term', status: 'interrupted' });
+
+    const resumed = await backfill(['sessions', '--resume', 'term']);
+    expect(resumed.stderr).not.toMatch(/error/i);
+    expect(resumed.code).toBe(0);
+    expect(await migrationState(db.pool)).toEqual(baseline);
+    // No --report given to the resume: the run's own report file is written, now completed.
+    expect(report('term.json')).toMatchObject({ runId: 'term', status: 'completed', counts: { read: 36, inserted: 12, rejected: 15 } });
+    const rejectLines = readFileSync(files.rejects, 'utf8').trim().split('\n').map((l) => JSON.parse(l).path);
+    expect(new Set(rejectLines).size).toBe(15);
+  });
+
+  it('lists unknown options, missing values and extra arguments together with every other problem (exit 2)', async () => {
+    const bad = await backfill(['users', 'extra', '--from-file', FIXTURE, '--bogus', '--default-timezone', 'UTC', '--batch-size']);
+    expect(bad.code).toBe(2);
+    for (const needle of ['unexpected argument "extra"', 'unknown option --bogus', '--default-timezone is an option of backfill sessions only', '--batch-size needs a value <n>']) {
+      expect(bad.stderr).toContain(needle);
+    }
+    expect(bad.stderr).not.toMatch(/Usage:/);
+  });
+
+  it('shows only the flags of the chosen command in --help, with defaults written one way', async () => {
+    const sessions = await backfill(['sessions', '--help']);
+    const users = await backfill(['users', '--help']);
+    expect(sessions.code).toBe(0);
+    expect(users.code).toBe(0);
+    expect(sessions.stdout).toContain('--default-timezone');
+    expect(sessions.stdout).toMatch(/--batch-size <n>.*\(1-10000; default: 1000\)/);
+    expect(users.stdout).not.toContain('--default-timezone');
+    expect(users.stdout).not.toContain('--rebuild-chunk');
+    expect(users.stdout).not.toContain('--no-project');
+    expect(users.stdout).toContain('--from-file');
   });
 
   it('validates every flag before touching data and prints all problems at once (exit 2)', async () => {

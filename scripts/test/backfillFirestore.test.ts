@@ -4,11 +4,11 @@ import path from 'node:path';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../../functions/test/support/testDatabase';
-import { createRun, loadRun } from '../lib/backfillRuns';
-import { storeSource } from '../lib/firestoreSource';
-import { inRange, keyRanges } from '../lib/keyRanges';
-import { memoryStore } from '../lib/memoryStore';
-import { runBackfill, type BackfillSettings } from '../lib/runBackfill';
+import { createRun, loadRun } from '../../functions/src/db/backfillRuns';
+import { storeSource } from '../lib/backfill/firestoreSource';
+import { inRange, keyRanges } from '../lib/backfill/keyRanges';
+import { memoryStore } from './support/memoryStore';
+import { runBackfill, type BackfillSettings } from '../lib/backfill/runBackfill';
 import { emptyTables, migrationState } from './support/snapshot';
 
 // The fixture's readable documents, as Firestore would hold them (the last line of a path wins).
@@ -90,7 +90,7 @@ describe('backfill from Firestore (in-memory LegacyStore)', () => {
     const run = await start('crashy');
     const boom = new Error('lost the VM');
     await expect(
-      runBackfill({ pool: db.pool, source: source(false, 3).source, settings, run, crash: { at: (p, n) => { if (p === 'between' && n === 4) throw boom; } } }),
+      runBackfill({ pool: db.pool, source: source(false, 3).source, settings, run, checkpoints: { at: (p, n) => { if (p === 'between' && n === 4) throw boom; } } }),
     ).rejects.toBe(boom);
     const saved = (await loadRun(db.pool, 'crashy'))!;
     expect(saved.counts.read).toBeGreaterThan(0);

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../../functions/test/support/testDatabase';
-import { createRun, loadRun } from '../lib/backfillRuns';
-import { ndjsonSource } from '../lib/ndjsonSource';
-import { runBackfill } from '../lib/runBackfill';
+import { createRun, loadRun } from '../../functions/src/db/backfillRuns';
+import { ndjsonSource } from '../lib/backfill/ndjsonSource';
+import { runBackfill } from '../lib/backfill/runBackfill';
 import { runScript } from './support/runScript';
 import { emptyTables } from './support/snapshot';
 
@@ -41,6 +41,11 @@ describe('verify, recompute and reproject', () => {
     expect(run.stdout).toMatch(/missing in legacy\s+1\n/); // dave has no legacy streak document
     expect(run.stdout).toContain('carol [mismatch] currentStreak: legacy 3 vs sql 2');
     expect(run.stdout).toContain('alice [legacy_late_data]');
+    // The counts add up: 3 compared (1 equal, 1 late, 1 mismatch) + 1 unreadable, named with its reason.
+    expect(run.stdout).toContain('parity of 4 legacy streak documents');
+    expect(run.stdout).toContain('3 compared, 1 unreadable');
+    expect(run.stdout).toMatch(/streaks\/a5: the line names no collection and its data is a session/);
+    expect(run.stdout).toMatch(/2 export lines were no document at all[^\n]*\n\s+line:25: malformed_json/);
     const failing = await runScript('verify.ts', ['--from-file', FIXTURE, '--fail-on-mismatch'], db.url);
     expect(failing.code).toBe(1);
   });
@@ -84,10 +89,26 @@ describe('verify, recompute and reproject', () => {
     expect(one.stdout).toMatch(/would queue 0 streaks/);
   });
 
+  it('names the users it did not find, and reproject says what it skipped and why', async () => {
+    const recompute = await runScript('recompute.ts', ['--user', 'alice', 'nobody', 'ghost'], db.url);
+    expect(recompute.code).toBe(0);
+    expect(recompute.stdout).toMatch(/changed 0 of 1 streaks/);
+    expect(recompute.stdout).toContain('2 not found: ghost, nobody');
+    const reproject = await runScript('reproject.ts', ['--user', 'alice', 'nobody'], db.url);
+    expect(reproject.code).toBe(0);
+    expect(reproject.stdout).toContain('1 not found: nobody');
+    const waiting = await runScript('reproject.ts', ['--all'], db.url);
+    expect(waiting.stdout).toMatch(/queued 0 streaks/);
+    expect(waiting.stdout).toMatch(/skipped\s+4 whose current version still waits in the outbox/);
+  });
+
   it('rejects missing or contradictory selections with all problems at once', async () => {
     const run = await runScript('recompute.ts', ['--all', '--user', 'x', '--chunk', '0'], db.url);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('either --all or --user');
     expect(run.stderr).toContain('--chunk');
+    const unknown = await runScript('reproject.ts', ['--all', '--chunk', '--bogus', 'extra'], db.url);
+    expect(unknown.code).toBe(2);
+    for (const needle of ['--chunk needs a value', 'unknown option --bogus', 'unexpected argument "extra"']) expect(unknown.stderr).toContain(needle);
   });
 });

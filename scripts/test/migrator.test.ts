@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../../functions/test/support/testDatabase';
-import { loadMigrations, migrate, migrationStatus, MigrationError, SQL_DIR } from '../lib/migrator';
+import { loadMigrations, migrate, migrationStatus, MigrationError, SQL_DIR } from '../lib/migrate/migrator';
 
 describe('migrator', () => {
   let db: TestDatabase;
@@ -80,7 +80,7 @@ describe('migrator', () => {
   });
 });
 
-// PGlite is a single backend, so advisory locks cannot serialize two of its "connections" (DESIGN §8).
+// PGlite is a single backend, so advisory locks cannot serialize two of its "connections".
 (usesEmbeddedDatabase ? describe.skip : describe)('migrator on real PostgreSQL', () => {
   it('applies each pending migration exactly once when two processes migrate at once', async () => {
     const db = await createTestDatabase();

@@ -3,9 +3,9 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { recomputeAll, startOfLocalDate, streakStatus, type SessionTimes } from '../../functions/src/domain';
 import { streakEventSchema } from '../../functions/src/contract/streakEvent';
-import { historyArb, zoneArb } from '../../functions/test/domain/arbitraries';
+import { historyArb, zoneArb } from '../../functions/test/support/arbitraries';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../../functions/test/support/testDatabase';
-import { rebuildStreaks } from '../lib/rebuildStreaks';
+import { rebuildStreaks } from '../../functions/src/db/streakRebuild';
 
 const QUALIFY = 1800;
 // PGlite ships its own, older tz database: Morocco's post-2018 rules differ from Node's ICU data there.

@@ -9,7 +9,11 @@ const exportLineSchema = z.object({
   data: z.record(z.unknown()),
 });
 
-export type ExportDocument = LegacyPath & { data: Record<string, unknown> };
+export type ExportDocument = LegacyPath & {
+  data: Record<string, unknown>;
+  /** The line named no collection (a bare "id", or a one-segment path): the one being read was assumed. */
+  collectionAssumed?: true;
+};
 
 /**
  * Parses one export line. `defaultCollection` completes a bare `id` (or a one-segment path) into
@@ -39,5 +43,23 @@ export function parseExportLine(
   if (location === null || (id !== undefined && path !== undefined && location.id !== id)) {
     return { ok: false, reject: { path: full ?? where, reason: 'invalid_path', detail: 'needs "path" (collection/doc[/collection/doc…]) or "id", and they must agree', raw: json } };
   }
-  return { ok: true, doc: { ...location, data } };
+  const assumed = path === undefined || !path.includes('/');
+  return { ok: true, doc: assumed ? { ...location, data, collectionAssumed: true } : { ...location, data } };
+}
+
+/**
+ * A line without a collection takes the one being read, unless its data plainly belongs to another:
+ * a session (it has startTime or endTime) given to a users or streaks run, or anything else given to
+ * a sessions run. Such a line is refused with a reason rather than stored as the wrong kind.
+ */
+export function misplacedLine(doc: ExportDocument, reading: 'sessions' | 'users' | 'streaks'): Reject | null {
+  if (!doc.collectionAssumed) return null;
+  const isSession = 'startTime' in doc.data || 'endTime' in doc.data;
+  if (isSession === (reading === 'sessions')) return null;
+  return {
+    path: doc.path,
+    reason: 'invalid_path',
+    detail: `the line names no collection and its data ${isSession ? 'is a session (startTime/endTime)' : 'is not a session (no startTime/endTime)'}, so it is not one of ${reading}; give its "path"`,
+    raw: doc.data,
+  };
 }

@@ -1,31 +1,65 @@
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { isValidTimeZone, parseInstant } from '../../functions/src/domain';
-import type { BackfillKind } from './backfillRuns';
+import type { BackfillKind } from '../../../functions/src/db/backfillRuns';
+import { isValidTimeZone, parseInstant } from '../../../functions/src/domain';
+import { firestoreReachable, oneSource, readableFile, writableFile } from '../cli/fileFlags';
+import type { CliSpec } from '../cli/flags';
 import { MAX_RANGES } from './keyRanges';
 
-/** Flags as commander hands them over (strings, booleans). */
-export interface RawBackfillFlags {
+const SESSIONS = ['sessions'] as const;
+
+/** The command line of `npm run backfill`: `sessions` and `users` each list only their own flags. */
+export const backfillCli: CliSpec = {
+  name: 'backfill',
+  description: 'Copy legacy Firestore sessions or users into PostgreSQL, then rebuild the affected streaks in SQL. Idempotent and resumable.',
+  commands: {
+    label: 'what to backfill',
+    choices: { sessions: 'legacy sessions/{id} documents (backfill users first: sessions fall back to their zone)', users: 'legacy users/{uid} documents (their time zones)' },
+  },
+  flags: [
+    { flag: '--from-file', value: '<path>', description: 'NDJSON export, one {"path", "data"} document per line (streamed; any size)' },
+    { flag: '--from-firestore', description: 'read Firestore with firebase-admin (emulator or real credentials)' },
+    { flag: '--collection', value: '<id>', description: 'collection to read (default: sessions / users)' },
+    { flag: '--collection-group', value: '<id>', description: 'read every …/<id>/{doc} subcollection, e.g. users/{uid}/sessions', only: SESSIONS },
+    { flag: '--group-parent', value: '<id>', default: 'users', description: 'with --collection-group: the parent collection, for --shard ranges', only: SESSIONS },
+    { flag: '--partitions', value: '<n>', int: { min: 1, max: 64 }, default: 1, description: 'Firestore: read N id ranges in parallel' },
+    { flag: '--read-time', value: '<ISO>', description: 'Firestore: read one consistent snapshot at this instant (≤ 1 h ago, ≤ 7 days with PITR)' },
+    { flag: '--shard', value: '<i/N>', description: 'Firestore: this process reads id range i of N (run N processes on N machines)' },
+    { flag: '--batch-size', value: '<n>', int: { min: 1, max: 10_000 }, default: 1000, description: 'documents per transaction' },
+    { flag: '--dry-run', description: 'parse, validate and classify against the database; write nothing to it' },
+    { flag: '--resume', value: '<runId>', description: 'continue a stopped run from its last committed batch, with the options it was started with' },
+    { flag: '--run-id', value: '<id>', description: 'id for a new run (default: generated and printed)' },
+    { flag: '--since', value: '<ISO>', description: 'catch-up: only documents whose --since-field is at or after this instant' },
+    { flag: '--since-field', value: '<field>', description: 'the field --since compares (one the legacy writer sets, e.g. createdAt)' },
+    { flag: '--default-timezone', value: '<zone>', description: 'zone for sessions without one whose user has none either (else they are rejected)', only: SESSIONS },
+    { flag: '--no-project', description: 'rebuild streaks without queueing outbox rows for the Firestore projection', only: SESSIONS },
+    { flag: '--rebuild-chunk', value: '<n>', int: { min: 1, max: 100_000 }, default: 5000, description: 'users per rebuild transaction', only: SESSIONS },
+    { flag: '--report', value: '<file.json>', description: 'write the JSON report here' },
+    { flag: '--rejects', value: '<file.ndjson>', description: 'append rejected documents here (they are always stored in backfill_rejects)' },
+  ],
+};
+
+/** The flag values parseCommandLine hands over for backfillCli. */
+export interface BackfillFlags {
   fromFile?: string;
   fromFirestore?: boolean;
   collection?: string;
   collectionGroup?: string;
-  groupParent?: string;
-  partitions?: string;
+  groupParent: string;
+  partitions: number;
   readTime?: string;
   shard?: string;
-  batchSize?: string;
+  batchSize: number;
   dryRun?: boolean;
   resume?: string;
   runId?: string;
   since?: string;
   sinceField?: string;
   defaultTimezone?: string;
-  project?: boolean;
+  project: boolean;
+  rebuildChunk: number;
   report?: string;
   rejects?: string;
-  rebuildChunk?: string;
 }
+
 
 /** Everything that defines what a run reads and how; stored in backfill_runs.options and reused by --resume. */
 export interface BackfillPlan {
@@ -52,63 +86,41 @@ export interface BackfillCommand {
 
 const ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 const COLLECTION = /^[^/]{1,1500}$/;
-
-function int(value: string | undefined, fallback: number, min: number, max: number, flag: string, problems: string[]): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) {
-    problems.push(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-    return fallback;
-  }
-  return n;
-}
-
-function writableFile(file: string | undefined, flag: string, problems: string[]): string | null {
-  if (file === undefined) return null;
-  const dir = path.dirname(path.resolve(file));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) problems.push(`${flag}: directory ${dir} does not exist`);
-  return path.resolve(file);
-}
+// Flags that define what a run reads: a resumed run keeps the ones it started with.
+const PLAN_FLAGS = ['fromFile', 'fromFirestore', 'collection', 'collectionGroup', 'groupParent', 'partitions', 'readTime', 'shard', 'since', 'sinceField', 'defaultTimezone', 'runId', 'batchSize', 'rebuildChunk', 'project'] as const;
+const flagName = (key: string) => (key === 'project' ? '--no-project' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 
 /**
- * Checks every flag before anything touches data, collecting all problems at once (STYLE, our
- * habit 7). `nowMs` bounds --read-time and --since; `firestoreAvailable` says whether a real
- * Firestore client may be built here (DESIGN §8).
+ * Checks every flag before anything touches data, collecting all problems at once. `kind` is null
+ * when the command argument was wrong (its problem is already listed). `nowMs` bounds --read-time
+ * and --since; `firestoreAvailable` says whether a real Firestore client may be built here.
  */
 export function parseBackfillFlags(
-  kindArg: string,
-  flags: RawBackfillFlags,
+  kind: BackfillKind | null,
+  flags: BackfillFlags,
+  given: ReadonlySet<string>,
   context: { nowMs: number; firestoreAvailable: boolean },
 ): { ok: true; command: BackfillCommand } | { ok: false; problems: string[] } {
   const problems: string[] = [];
-  const kind = kindArg === 'sessions' || kindArg === 'users' ? kindArg : null;
-  if (kind === null) problems.push(`what to backfill must be "sessions" or "users", got ${JSON.stringify(kindArg)}`);
   const report = writableFile(flags.report, '--report', problems);
   const rejects = writableFile(flags.rejects, '--rejects', problems);
 
   if (flags.resume !== undefined) {
     if (!ID.test(flags.resume)) problems.push('--resume takes a run id as printed by an earlier run');
-    const sourceFlags = (['fromFile', 'fromFirestore', 'collection', 'collectionGroup', 'partitions', 'readTime', 'shard', 'since', 'sinceField', 'defaultTimezone', 'runId', 'batchSize'] as const)
-      .filter((f) => flags[f] !== undefined)
-      .map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-    if (sourceFlags.length > 0) problems.push(`--resume continues with the run's own options; drop ${sourceFlags.join(', ')}`);
-    if (flags.project === false) problems.push("--resume continues with the run's own options; drop --no-project");
+    const planFlags = PLAN_FLAGS.filter((f) => given.has(f)).map(flagName);
+    if (planFlags.length > 0) problems.push(`--resume continues with the run's own options; drop ${planFlags.join(', ')}`);
     if (flags.dryRun) problems.push('--dry-run cannot resume a run (a dry run has no run to resume)');
-    return problems.length > 0 ? { ok: false, problems } : { ok: true, command: { plan: null, resume: flags.resume as string, runId: null, dryRun: false, report, rejects } };
+    return problems.length > 0 || kind === null ? { ok: false, problems } : { ok: true, command: { plan: null, resume: flags.resume, runId: null, dryRun: false, report, rejects } };
   }
 
-  if (Boolean(flags.fromFile) === Boolean(flags.fromFirestore)) problems.push('give exactly one source: --from-file <export.ndjson> or --from-firestore');
-  if (flags.fromFile !== undefined && (!existsSync(flags.fromFile) || !statSync(flags.fromFile).isFile())) problems.push(`--from-file: ${flags.fromFile} is not a readable file`);
+  oneSource(flags, problems);
+  readableFile(flags.fromFile, '--from-file', problems);
   if (flags.collection !== undefined && flags.collectionGroup !== undefined) problems.push('--collection and --collection-group exclude each other');
   for (const [flag, value] of [['--collection', flags.collection], ['--collection-group', flags.collectionGroup], ['--group-parent', flags.groupParent]] as const) {
     if (value !== undefined && !COLLECTION.test(value)) problems.push(`${flag} takes a collection id (no "/")`);
   }
-  if (kind === 'users' && flags.collectionGroup !== undefined) problems.push('users are read from the top-level users collection; --collection-group is for sessions');
   if (flags.runId !== undefined && !ID.test(flags.runId)) problems.push('--run-id: 1-100 characters of A-Z a-z 0-9 _ . : -');
-
-  const batchSize = int(flags.batchSize, 1000, 1, 10_000, '--batch-size', problems);
-  const rebuildChunkSize = int(flags.rebuildChunk, 5000, 1, 100_000, '--rebuild-chunk', problems);
-  const partitions = int(flags.partitions, 1, 1, 64, '--partitions', problems);
+  const { batchSize, rebuildChunk: rebuildChunkSize, partitions } = flags;
 
   let shard = { index: 0, count: 1 };
   if (flags.shard !== undefined) {
@@ -135,14 +147,11 @@ export function parseBackfillFlags(
     if (flags.fromFirestore && (flags.shard !== undefined || partitions > 1)) problems.push('--since reads in since-field order; it cannot be combined with --shard or --partitions');
   }
   if (!flags.fromFirestore) {
-    for (const [flag, given] of [['--partitions', flags.partitions], ['--read-time', flags.readTime], ['--shard', flags.shard]] as const) {
-      if (given !== undefined) problems.push(`${flag} applies to --from-firestore only`);
+    for (const key of ['partitions', 'readTime', 'shard'] as const) {
+      if (given.has(key)) problems.push(`${flagName(key)} applies to --from-firestore only`);
     }
-  } else if (!context.firestoreAvailable) {
-    problems.push('--from-firestore: no Firestore here; set FIRESTORE_EMULATOR_HOST, or GOOGLE_APPLICATION_CREDENTIALS with a real (non-demo) GCLOUD_PROJECT');
-  }
+  } else firestoreReachable(context.firestoreAvailable, problems);
   if (flags.defaultTimezone !== undefined && !isValidTimeZone(flags.defaultTimezone)) problems.push(`--default-timezone: ${JSON.stringify(flags.defaultTimezone)} is not an IANA time zone`);
-  if (kind === 'users' && flags.defaultTimezone !== undefined) problems.push('--default-timezone applies to sessions only');
 
   if (problems.length > 0 || kind === null) return { ok: false, problems };
   const group = flags.collectionGroup !== undefined;
@@ -151,10 +160,10 @@ export function parseBackfillFlags(
     command: {
       plan: {
         kind,
-        source: flags.fromFile ? { type: 'file', file: path.resolve(flags.fromFile) } : { type: 'firestore', readTimeMs, shard, partitions },
+        source: flags.fromFile ? { type: 'file', file: readableFile(flags.fromFile, '--from-file', []) as string } : { type: 'firestore', readTimeMs, shard, partitions },
         collection: flags.collectionGroup ?? flags.collection ?? kind,
         group,
-        groupParent: flags.groupParent ?? 'users',
+        groupParent: flags.groupParent,
         batchSize,
         since,
         defaultTimeZone: flags.defaultTimezone ?? null,
@@ -168,4 +177,37 @@ export function parseBackfillFlags(
       rejects,
     },
   };
+}
+
+/** The options a run was started with, stored in backfill_runs.options and reused by --resume. */
+export interface StoredRunOptions {
+  plan: BackfillPlan;
+  fingerprint: Record<string, unknown>;
+  report: string | null;
+  rejects: string | null;
+}
+
+/** The flags of a plan as a command line, so the resume hint can show what a resumed run keeps. */
+export function planAsFlags(plan: BackfillPlan, files: { report: string | null; rejects: string | null }): string {
+  const parts: string[] = [];
+  const quote = (v: string) => (/^[\w./:@%+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  if (plan.source.type === 'file') parts.push(`--from-file ${quote(plan.source.file)}`);
+  else {
+    parts.push('--from-firestore');
+    if (plan.source.readTimeMs !== null) parts.push(`--read-time ${new Date(plan.source.readTimeMs).toISOString()}`);
+    if (plan.source.shard.count > 1) parts.push(`--shard ${plan.source.shard.index}/${plan.source.shard.count}`);
+    if (plan.source.partitions > 1) parts.push(`--partitions ${plan.source.partitions}`);
+  }
+  if (plan.group) parts.push(`--collection-group ${quote(plan.collection)}`, `--group-parent ${quote(plan.groupParent)}`);
+  else if (plan.collection !== plan.kind) parts.push(`--collection ${quote(plan.collection)}`);
+  parts.push(`--batch-size ${plan.batchSize}`);
+  if (plan.since) parts.push(`--since ${new Date(plan.since.fromMs).toISOString()}`, `--since-field ${quote(plan.since.field)}`);
+  if (plan.defaultTimeZone) parts.push(`--default-timezone ${plan.defaultTimeZone}`);
+  if (plan.kind === 'sessions') {
+    if (!plan.project) parts.push('--no-project');
+    parts.push(`--rebuild-chunk ${plan.rebuildChunkSize}`);
+  }
+  if (files.report) parts.push(`--report ${quote(files.report)}`);
+  if (files.rejects) parts.push(`--rejects ${quote(files.rejects)}`);
+  return parts.join(' ');
 }

@@ -1,11 +1,11 @@
-import type { BackfillCounts } from './backfillCounts';
+import type { BackfillCounts } from '../../../functions/src/db/backfillRuns';
 
 export interface BackfillReport {
   runId: string | null;
   kind: 'sessions' | 'users';
   source: string;
   dryRun: boolean;
-  status: 'completed' | 'failed';
+  status: 'completed' | 'failed' | 'interrupted';
   counts: BackfillCounts;
   usersAffected: number;
   startedAt: string;

@@ -1,4 +1,4 @@
-import { parseLegacyPath } from '../../functions/src/legacy';
+import { parseLegacyPath } from '../../../functions/src/legacy';
 import type { KeyRange } from './keyRanges';
 import type { LegacySource, SourceBatch, SourceItem } from './legacySource';
 import type { LegacyStore, StoredInstant } from './legacyStore';

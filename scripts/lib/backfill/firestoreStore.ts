@@ -1,4 +1,5 @@
 import type { Firestore, Query } from 'firebase-admin/firestore';
+import { readLegacyUserZones } from '../../../functions/src/firebase/legacyUserZones';
 import type { KeyRange } from './keyRanges';
 import type { LegacyStore, PageQuery, StoredDoc, StoredInstant } from './legacyStore';
 
@@ -10,7 +11,7 @@ export interface FirestoreStoreOptions {
   usersCollection?: string;
 }
 
-/** The LegacyStore over firebase-admin Firestore (build the client with adminFirestore: DESIGN §8). */
+/** The LegacyStore over firebase-admin Firestore (build the client with adminFirestore, which refuses where it could probe the metadata server). */
 export async function firestoreStore(db: Firestore, options: FirestoreStoreOptions): Promise<LegacyStore> {
   const { FieldPath, Timestamp } = await import('firebase-admin/firestore');
   const name = options.group ?? options.collection ?? 'sessions';
@@ -54,15 +55,6 @@ export async function firestoreStore(db: Firestore, options: FirestoreStoreOptio
       const snapshot = await q.count().get();
       return snapshot.data().count;
     },
-    async userTimeZones(userIds: string[]) {
-      const zones = new Map<string, string>();
-      if (userIds.length === 0) return zones;
-      const refs = userIds.map((id) => db.collection(options.usersCollection ?? 'users').doc(id));
-      for (const snap of await db.getAll(...refs)) {
-        const zone = snap.get('timezone');
-        if (typeof zone === 'string' && zone !== '') zones.set(snap.id, zone);
-      }
-      return zones;
-    },
+    userTimeZones: (userIds: string[]) => readLegacyUserZones(db, userIds, options.usersCollection),
   };
 }

@@ -1,4 +1,4 @@
-import type { ExportDocument, Reject } from '../../functions/src/legacy';
+import type { ExportDocument, Reject } from '../../../functions/src/legacy';
 
 /** What a source yields: a document, or a line that could not even be read as one. */
 export type SourceItem = { doc: ExportDocument; reject?: never } | { doc?: never; reject: Reject };

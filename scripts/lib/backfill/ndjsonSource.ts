@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { parseExportLine } from '../../functions/src/legacy';
+import { parseExportLine } from '../../../functions/src/legacy';
 import type { LegacySource, SourceBatch, SourceItem } from './legacySource';
 
 interface FileCursor {

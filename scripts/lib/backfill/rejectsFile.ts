@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Reject } from '../../functions/src/legacy';
+import type { Reject } from '../../../functions/src/legacy';
 
 /** Rejected documents as NDJSON ({path, reason, detail, raw}), appended so a resumed run adds to it. */
 export class RejectsFile {

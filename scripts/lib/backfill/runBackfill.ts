@@ -1,24 +1,32 @@
 import { sql, type DatabasePool } from 'slonik';
-import { z } from 'zod';
+import { countRunUsers, markUsersRebuilt, recordRunUsers, usersToRebuild } from '../../../functions/src/db/backfillRunUsers';
+import { storeRejects } from '../../../functions/src/db/backfillRejects';
+import { emptyCounts, finishRun, saveCounts, saveProgress, type BackfillCounts, type BackfillKind } from '../../../functions/src/db/backfillRuns';
+import { rebuildStreaks } from '../../../functions/src/db/streakRebuild';
+import { legacyTimeZones, upsertLegacyUsers } from '../../../functions/src/db/users';
 import {
   legacyInstant,
+  misplacedLine,
   parseLegacySession,
   parseLegacyUser,
   type ExportDocument,
   type LegacySession,
   type LegacyUser,
   type Reject,
-} from '../../functions/src/legacy';
-import { emptyCounts, type BackfillCounts } from './backfillCounts';
-import { saveCounts, saveProgress, finishRun, type BackfillKind } from './backfillRuns';
-import type { CrashPlan } from './crashPlan';
+} from '../../../functions/src/legacy';
+import type { Progress } from '../cli/progress';
 import type { LegacySource, SourceItem } from './legacySource';
-import type { Progress } from './progress';
-import { rebuildStreaks } from './rebuildStreaks';
 import type { RejectsFile } from './rejectsFile';
-import { classifySessionBatch, conflictReject, insertSessionBatch } from './sessionBatch';
-import { storeRejects } from './storeRejects';
-import { upsertUserBatch } from './userBatch';
+import { classifySessionBatch, conflictReject, insertSessionBatch, sameSession } from './sessionBatch';
+
+/**
+ * Points of the loop a test can observe (to kill the process there, say): `inside` a batch's
+ * transaction before commit, `between` batches right after a commit, after a `rebuild` chunk.
+ */
+export type Checkpoint = 'inside' | 'between' | 'rebuild';
+export interface Checkpoints {
+  at(point: Checkpoint, n: number): void;
+}
 
 export interface BackfillSettings {
   kind: BackfillKind;
@@ -43,7 +51,9 @@ export interface BackfillInput {
   run: { id: string; cursor: unknown; counts: BackfillCounts } | null;
   rejectsFile?: RejectsFile;
   progress?: Progress;
-  crash?: CrashPlan;
+  checkpoints?: Checkpoints;
+  /** Asked after every committed batch and rebuild chunk: true stops the run there (Ctrl-C, SIGTERM). */
+  stopRequested?: () => boolean;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -53,6 +63,8 @@ export interface BackfillResult {
   counts: BackfillCounts;
   /** Users with at least one newly inserted session (dry run: would be). */
   usersAffected: number;
+  /** Stopped on request at a batch boundary; everything committed so far is kept, --resume continues. */
+  interrupted: boolean;
 }
 
 interface Prepared<T> {
@@ -71,7 +83,9 @@ interface Prepared<T> {
 export async function runBackfill(input: BackfillInput): Promise<BackfillResult> {
   const { pool, source, settings, run } = input;
   const now = input.now ?? Date.now;
-  const crash = input.crash ?? { at: () => {} };
+  const crash = input.checkpoints ?? { at: () => {} };
+  const stop = input.stopRequested ?? (() => false);
+  let interrupted = false;
   let counts: BackfillCounts = run ? structuredClone(run.counts) : emptyCounts();
   const dryUsers = new Set<string>();
   // Users already in backfill_run_users for this run: skips most of those inserts; bounded, so memory stays flat.
@@ -110,11 +124,7 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
           }
           await storeRejects(tx, run.id, rejects);
           const users = [...new Set(outcome.inserted.map((s) => s.userId))].filter((u) => !recorded.has(u));
-          if (users.length > 0) {
-            await tx.query(sql.unsafe`
-              insert into backfill_run_users (run_id, user_id) select ${run.id}, unnest(${sql.array(users, 'text')})
-              on conflict do nothing`);
-          }
+          await recordRunUsers(tx, run.id, users);
           await saveProgress(tx, run.id, batch.cursor, next);
           afterCommit = () => remember(recorded, users);
         };
@@ -131,7 +141,7 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
         next.skipped += prepared.skipped;
         next.duplicates += prepared.duplicates;
         const write = async (tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]) => {
-          const outcome = await upsertUserBatch(tx, prepared.records, { dryRun: !run });
+          const outcome = await upsertLegacyUsers(tx, prepared.records, { dryRun: !run });
           crash.at('inside', batchNumber);
           next.inserted += outcome.inserted;
           next.updated += outcome.updated;
@@ -152,19 +162,27 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
       await input.rejectsFile?.write(rejects);
       input.progress?.update(counts.read, batch.position);
       crash.at('between', batchNumber);
+      if (stop()) {
+        interrupted = true;
+        break;
+      }
     }
-    counts = { ...counts, sourceDone: true };
-    if (run) await saveCounts(pool, run.id, counts);
+    if (!interrupted) {
+      counts = { ...counts, sourceDone: true };
+      if (run) await saveCounts(pool, run.id, counts);
+    }
   }
   input.progress?.finish();
 
-  if (run && settings.kind === 'sessions') counts = await rebuildAffected(pool, run.id, counts, settings, crash, input.log);
-  if (run) await finishRun(pool, run.id, 'completed', counts);
+  if (run && settings.kind === 'sessions' && !interrupted) {
+    const rebuilt = await rebuildAffected(pool, run.id, counts, settings, crash, stop, input.log);
+    counts = rebuilt.counts;
+    interrupted = rebuilt.interrupted;
+  }
+  if (run && !interrupted) await finishRun(pool, run.id, 'completed', counts);
 
-  const usersAffected = run
-    ? await pool.oneFirst(sql.type(z.object({ n: z.number() }))`select count(*)::int as n from backfill_run_users where run_id = ${run.id}`)
-    : dryUsers.size;
-  return { runId: run?.id ?? null, counts, usersAffected };
+  const usersAffected = run ? await countRunUsers(pool, run.id) : dryUsers.size;
+  return { runId: run?.id ?? null, counts, usersAffected, interrupted };
 }
 
 /** Yields prepare(item) for each item, preparing the next one while the caller works on the current. */
@@ -215,35 +233,36 @@ async function rebuildAffected(
   runId: string,
   start: BackfillCounts,
   settings: BackfillSettings,
-  crash: CrashPlan,
+  crash: Checkpoints,
+  stop: () => boolean,
   log?: (line: string) => void,
-): Promise<BackfillCounts> {
+): Promise<{ counts: BackfillCounts; interrupted: boolean }> {
   let counts = start;
   for (let chunk = 1; ; chunk++) {
-    const ids = await pool.anyFirst(sql.type(z.object({ user_id: z.string() }))`
-      select user_id from backfill_run_users where run_id = ${runId} and rebuilt_at is null
-      order by user_id limit ${settings.rebuildChunkSize}`);
-    if (ids.length === 0) return counts;
+    const ids = await usersToRebuild(pool, runId, settings.rebuildChunkSize);
+    if (ids.length === 0) return { counts, interrupted: false };
     const started = Date.now();
     counts = await pool.transaction(async (tx) => {
       const changed = await rebuildStreaks(tx, ids, { qualifySeconds: settings.qualifySeconds, project: settings.project });
-      await tx.query(sql.unsafe`
-        update backfill_run_users set rebuilt_at = now() where run_id = ${runId} and user_id = any (${sql.array([...ids], 'text')})`);
+      await markUsersRebuilt(tx, runId, ids);
       const next = { ...counts, usersRebuilt: counts.usersRebuilt + ids.length, usersChanged: counts.usersChanged + changed.length };
       await saveCounts(tx, runId, next);
       return next;
     });
     log?.(`rebuilt ${ids.length} users (${counts.usersRebuilt} so far) in ${Date.now() - started} ms`);
     crash.at('rebuild', chunk);
+    if (stop()) return { counts, interrupted: true };
   }
 }
 
-function targetDocs(items: readonly SourceItem[], accept: (doc: ExportDocument) => boolean) {
+function targetDocs(items: readonly SourceItem[], kind: BackfillKind, accept: (doc: ExportDocument) => boolean) {
   const docs: ExportDocument[] = [];
   const rejects: Reject[] = [];
   let skipped = 0;
   for (const item of items) {
+    const misplaced = item.doc ? misplacedLine(item.doc, kind) : null;
     if (item.reject) rejects.push(item.reject);
+    else if (misplaced) rejects.push(misplaced);
     else if (accept(item.doc)) docs.push(item.doc);
     else skipped += 1;
   }
@@ -258,7 +277,7 @@ async function prepareSessions(
   nowMs: number,
 ): Promise<Prepared<LegacySession>> {
   const since = settings.since;
-  const { docs, rejects, skipped } = targetDocs(items, (doc) => {
+  const { docs, rejects, skipped } = targetDocs(items, 'sessions', (doc) => {
     if (doc.collection !== settings.collection) return false;
     if (!since) return true;
     const at = legacyInstant(doc.data[since.field]);
@@ -282,7 +301,7 @@ async function prepareSessions(
     prepared.raw.set(session.path, doc.data);
     const earlier = byId.get(session.sessionId);
     if (earlier === undefined) byId.set(session.sessionId, session);
-    else if (earlier.userId === session.userId && earlier.startMs === session.startMs && earlier.endMs === session.endMs && earlier.timeZone === session.timeZone) prepared.duplicates += 1;
+    else if (sameSession(earlier, session)) prepared.duplicates += 1;
     else prepared.rejects.push(conflictReject(session, `user ${earlier.userId} earlier in this batch`, doc.data));
   }
   prepared.records = [...byId.values()];
@@ -297,10 +316,7 @@ async function userZones(pool: DatabasePool, source: LegacySource, docs: readonl
     const user = typeof doc.data.userId === 'string' ? doc.data.userId : doc.parentId;
     if (user) ids.add(user);
   }
-  if (ids.size === 0) return new Map();
-  const rows = await pool.any(sql.type(z.object({ id: z.string(), timezone: z.string() }))`
-    select id, legacy_timezone as timezone from users where id = any (${sql.array([...ids], 'text')}) and legacy_timezone is not null`);
-  const zones = new Map(rows.map((r) => [r.id, r.timezone]));
+  const zones = await legacyTimeZones(pool, ids);
   const missing = [...ids].filter((id) => !zones.has(id));
   if (missing.length > 0 && source.userTimeZones) {
     for (const [id, zone] of await source.userTimeZones(missing)) zones.set(id, zone);
@@ -309,7 +325,7 @@ async function userZones(pool: DatabasePool, source: LegacySource, docs: readonl
 }
 
 function prepareUsers(items: readonly SourceItem[]): Prepared<LegacyUser> {
-  const { docs, rejects, skipped } = targetDocs(items, (doc) => doc.collection === 'users' && doc.parentId === null);
+  const { docs, rejects, skipped } = targetDocs(items, 'users', (doc) => doc.collection === 'users' && doc.parentId === null);
   const prepared: Prepared<LegacyUser> = { records: [], rejects, skipped, duplicates: 0, raw: new Map() };
   const byId = new Map<string, LegacyUser>();
   for (const doc of docs) {

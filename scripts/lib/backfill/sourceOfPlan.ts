@@ -1,5 +1,5 @@
-import type { Config } from '../../functions/src/config';
-import { adminFirestore } from '../../functions/src/firebase/firestore';
+import type { Config } from '../../../functions/src/config';
+import { adminFirestore } from '../../../functions/src/firebase/firestore';
 import type { BackfillPlan } from './backfillOptions';
 import { firestoreStore } from './firestoreStore';
 import { storeSource } from './firestoreSource';
@@ -11,7 +11,7 @@ import { ndjsonSource } from './ndjsonSource';
 
 /**
  * The source a plan reads. `store` replaces Firestore (tests pass the in-memory store); otherwise
- * firebase-admin is loaded only now, and only where DESIGN §8 allows it.
+ * firebase-admin is loaded only now, and adminFirestore refuses where it could probe the metadata server.
  */
 export async function sourceOfPlan(plan: BackfillPlan, config: Config, store?: LegacyStore): Promise<LegacySource> {
   if (plan.source.type === 'file') return ndjsonSource(plan.source.file, { collection: plan.collection });

@@ -1,11 +1,16 @@
-import { ConfigError } from '../../functions/src/config';
+import { ConfigError } from '../../../functions/src/config';
+import { NotMigratedError } from '../migrate/requireMigrated';
 
-/** Safety net for every CLI: Google clients must never probe the metadata server (DESIGN §8). */
+// Safety net for every CLI: a Google client must never probe the cloud metadata server from here.
 process.env.METADATA_SERVER_DETECTION ??= 'none';
 
-/** Collects every problem with the flags, so a user sees them all at once. */
+/** Every problem with the command line at once (exit 2), so a user fixes them in one go. */
 export class UsageError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /** The script, for the closing "see --help" line. */
+    readonly script?: string,
+  ) {
     super(problems.join('\n'));
     this.name = 'UsageError';
   }
@@ -20,7 +25,13 @@ export function runCli(main: () => Promise<number | void>): void {
     (error: unknown) => {
       if (error instanceof UsageError || error instanceof ConfigError) {
         for (const p of error.problems) console.error(`error: ${p}`);
+        if (error instanceof UsageError && error.script) console.error(`(see npm run ${error.script} -- --help)`);
         process.exitCode = 2;
+        return;
+      }
+      if (error instanceof NotMigratedError) {
+        console.error(`error: ${error.message}`);
+        process.exitCode = 1;
         return;
       }
       const e = error as { code?: string; message?: string };

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 
-export const SQL_DIR = path.resolve(__dirname, '../../sql');
+export const SQL_DIR = path.resolve(__dirname, '../../../sql');
 
 export interface Migration {
   version: number;

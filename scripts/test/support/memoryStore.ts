@@ -1,6 +1,6 @@
-import { legacyInstant } from '../../functions/src/legacy';
-import { inRange } from './keyRanges';
-import { compareInstants, instantOfMs, type LegacyStore, type StoredDoc, type StoredInstant } from './legacyStore';
+import { legacyInstant } from '../../../functions/src/legacy';
+import { inRange } from '../../lib/backfill/keyRanges';
+import { compareInstants, instantOfMs, type LegacyStore, type StoredDoc, type StoredInstant } from '../../lib/backfill/legacyStore';
 
 export interface MemoryStoreOptions {
   /** Read `collection/{id}` documents, or with `group` every `…/{group}/{id}` document. */

@@ -1,0 +1,141 @@
+import { writeFileSync } from 'node:fs';
+import { createRun, loadRun, markRunStopped, type BackfillKind } from '../../../functions/src/db/backfillRuns';
+import { readConfig } from '../../../functions/src/config';
+import { withDatabase } from '../cli/database';
+import { parseCommandLine } from '../cli/flags';
+import { createProgress } from '../cli/progress';
+import { UsageError } from '../cli/runCli';
+import { backfillCli, parseBackfillFlags, planAsFlags, type BackfillFlags, type BackfillPlan, type StoredRunOptions } from './backfillOptions';
+import { formatSummary, type BackfillReport } from './backfillSummary';
+import { newRunId } from './newRunId';
+import { RejectsFile } from './rejectsFile';
+import { runBackfill, type BackfillResult, type Checkpoints } from './runBackfill';
+import { sourceOfPlan } from './sourceOfPlan';
+
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * `npm run backfill -- …`: validates the command line, creates or resumes the run, runs it, prints
+ * the summary and writes the report. Ctrl-C or SIGTERM stops at the next batch boundary and marks
+ * the run interrupted; a second one ends the process at once (the cursor still allows a resume).
+ */
+export async function backfillCommand(argv: readonly string[], hooks: { checkpoints?: Checkpoints } = {}): Promise<number> {
+  const cli = parseCommandLine(backfillCli, argv);
+  if (cli.help) {
+    console.log(cli.text);
+    return 0;
+  }
+  const kind = cli.command as BackfillKind | null;
+  const config = readConfig();
+  const parsed = parseBackfillFlags(kind, cli.values as unknown as BackfillFlags, cli.given, { nowMs: Date.now(), firestoreAvailable: config.google.firestore });
+  const problems = [...cli.problems, ...(parsed.ok ? [] : parsed.problems)];
+  if (problems.length > 0 || !parsed.ok || kind === null) throw new UsageError(problems, 'backfill');
+  const command = parsed.command;
+
+  return withDatabase(async (db) => {
+    let plan: BackfillPlan;
+    let run: { id: string; cursor: unknown; counts: BackfillResult['counts'] } | null = null;
+    let startedAt = new Date().toISOString();
+    let files = { report: command.report, rejects: command.rejects };
+    let stored: StoredRunOptions | null = null;
+    if (command.resume) {
+      const row = await loadRun(db.pool, command.resume);
+      if (!row) throw new UsageError([`--resume: no backfill run ${command.resume} in ${db.describe}`], 'backfill');
+      if (row.kind !== kind) throw new UsageError([`--resume: run ${row.id} backfilled ${row.kind}, not ${kind}`], 'backfill');
+      stored = row.options as unknown as StoredRunOptions;
+      plan = stored.plan;
+      // A resumed run keeps the files it was asked for, unless this command names others.
+      files = { report: command.report ?? stored.report ?? null, rejects: command.rejects ?? stored.rejects ?? null };
+      run = { id: row.id, cursor: row.cursor, counts: row.counts };
+      startedAt = new Date(row.startedAt).toISOString();
+      if (row.status === 'completed') console.log(`run ${row.id} already completed; nothing to do`);
+    } else {
+      plan = command.plan as BackfillPlan;
+    }
+    const source = await sourceOfPlan(plan, config);
+    if (stored && JSON.stringify(stored.fingerprint) !== JSON.stringify(source.fingerprint)) {
+      throw new UsageError([`--resume: the input changed since run ${command.resume} started (${source.describe}); start a new run instead`], 'backfill');
+    }
+    if (!command.dryRun && !run) {
+      const id = command.runId ?? newRunId();
+      const options: StoredRunOptions = { plan, fingerprint: source.fingerprint, report: files.report, rejects: files.rejects };
+      await createRun(db.pool, { id, kind: plan.kind, source: source.describe, options: options as unknown as Record<string, unknown> });
+      run = { id, cursor: null, counts: (await loadRun(db.pool, id))!.counts };
+    }
+    const resumeCommand = run ? `npm run backfill -- ${plan.kind} --resume ${run.id}` : null;
+    console.log(`${command.dryRun ? 'dry run' : `run ${run?.id}`}: backfill ${plan.kind} from ${source.describe} into ${db.describe}`);
+    if (resumeCommand) {
+      console.log(`  ${command.resume ? 'resumed with' : 'resume after an interruption with'}: ${resumeCommand}`);
+      console.log(`  (a resumed run keeps: ${planAsFlags(plan, files)})`);
+    }
+
+    let stopSignal: keyof typeof SIGNAL_EXIT | null = null;
+    const onSignal = (signal: keyof typeof SIGNAL_EXIT) => {
+      if (stopSignal !== null) process.exit(SIGNAL_EXIT[signal]);
+      stopSignal = signal;
+      console.error(`\n${signal}: stopping after the current batch (send it again to stop at once)`);
+    };
+    const signals = (['SIGINT', 'SIGTERM'] as const).map((s) => [s, () => onSignal(s)] as const);
+    for (const [s, handler] of signals) process.on(s, handler);
+
+    const rejectsFile = files.rejects ? new RejectsFile(files.rejects) : undefined;
+    const began = Date.now();
+    const progress = createProgress({ label: plan.kind, total: await source.total().catch(() => null) });
+    let result: BackfillResult;
+    try {
+      result = await runBackfill({
+        pool: db.pool,
+        source,
+        run,
+        rejectsFile,
+        progress,
+        checkpoints: hooks.checkpoints,
+        stopRequested: () => stopSignal !== null,
+        log: (line) => console.log(line),
+        settings: {
+          kind: plan.kind,
+          collection: plan.collection,
+          batchSize: plan.batchSize,
+          dryRun: command.dryRun,
+          since: plan.since ?? undefined,
+          defaultTimeZone: plan.defaultTimeZone ?? undefined,
+          project: plan.project,
+          qualifySeconds: config.qualifySeconds,
+          maxSessionHours: config.maxSessionHours,
+          rebuildChunkSize: plan.rebuildChunkSize,
+        },
+      });
+    } catch (error) {
+      if (run) await markRunStopped(db.pool, run.id, 'failed');
+      console.error(resumeCommand ? `run ${run?.id} failed; after fixing the cause, continue with: ${resumeCommand}` : 'the dry run failed');
+      throw error;
+    } finally {
+      for (const [s, handler] of signals) process.off(s, handler);
+      progress.finish();
+      await rejectsFile?.close();
+    }
+    if (result.interrupted && run) await markRunStopped(db.pool, run.id, 'interrupted');
+    const durationMs = Date.now() - began;
+    const report: BackfillReport = {
+      runId: result.runId,
+      kind: plan.kind,
+      source: source.describe,
+      dryRun: command.dryRun,
+      status: result.interrupted ? 'interrupted' : 'completed',
+      counts: result.counts,
+      usersAffected: result.usersAffected,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      durationMs,
+      docsPerSecond: durationMs > 0 ? (result.counts.read * 1000) / durationMs : 0,
+    };
+    console.log(formatSummary(report));
+    if (files.report) writeFileSync(files.report, JSON.stringify(report, null, 2) + '\n');
+    if (result.interrupted) {
+      console.log(`run ${result.runId ?? '(dry)'} interrupted at a batch boundary; everything up to it is kept.`);
+      if (resumeCommand) console.log(`continue with: ${resumeCommand}`);
+      return SIGNAL_EXIT[stopSignal ?? 'SIGINT'];
+    }
+    return 0;
+  });
+}
