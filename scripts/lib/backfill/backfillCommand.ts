@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { createRun, loadRun, markRunStopped, type BackfillKind } from '../../../functions/src/db/backfillRuns';
 import { readConfig } from '../../../functions/src/config';
 import { withDatabase } from '../cli/database';
@@ -53,7 +54,8 @@ export async function backfillCommand(argv: readonly string[], hooks: { checkpoi
       plan = command.plan as BackfillPlan;
     }
     const source = await sourceOfPlan(plan, config);
-    if (stored && JSON.stringify(stored.fingerprint) !== JSON.stringify(source.fingerprint)) {
+    // Compared as values: jsonb stores object keys in its own order, so the stored JSON text differs.
+    if (stored && !isDeepStrictEqual(stored.fingerprint, source.fingerprint)) {
       throw new UsageError([`--resume: the input changed since run ${command.resume} started (${source.describe}); start a new run instead`], 'backfill');
     }
     if (!command.dryRun && !run) {
