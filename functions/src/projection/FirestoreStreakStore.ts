@@ -1,4 +1,4 @@
-import type { Firestore, Timestamp } from 'firebase-admin/firestore';
+import type { DocumentReference, Firestore, Timestamp } from 'firebase-admin/firestore';
 import type { Config } from '../config';
 import type { StreakEvent } from '../contract/streakEvent';
 import { toStreakDocument, type StreakDocument } from './streakDocument';
@@ -6,9 +6,16 @@ import { storedVersionOf, type StoreOutcome, type StreakStore } from './streakSt
 
 export const STREAKS_COLLECTION = 'streaks';
 
+// gRPC status codes Firestore answers when a precondition lost a race.
+const ALREADY_EXISTS = 6;
+const FAILED_PRECONDITION = 9;
+
 /**
- * streaks/{userId} in Firestore via firebase-admin. The version check and the write share one
- * transaction, so two deliveries racing on different instances cannot go backwards.
+ * streaks/{userId} in Firestore via firebase-admin. Each write is conditional on what was read (create
+ * if absent, update only if unchanged since the read), so two deliveries racing on different instances
+ * can never go backwards. Optimistic rather than a transaction: a burst of one user's versions would
+ * otherwise queue on the document's lock and time out, while here the loser re-reads, sees a newer
+ * version and stops.
  */
 export class FirestoreStreakStore implements StreakStore {
   constructor(
@@ -18,14 +25,33 @@ export class FirestoreStreakStore implements StreakStore {
 
   async writeIfNewer(event: StreakEvent): Promise<StoreOutcome> {
     const ref = this.firestore.collection(STREAKS_COLLECTION).doc(event.userId);
-    return this.firestore.runTransaction(async (tx) => {
-      const snapshot = await tx.get(ref);
-      const storedVersion = storedVersionOf(snapshot.exists ? snapshot.data() : undefined);
+    const document: StreakDocument<Timestamp> = toStreakDocument(event, this.timestamp);
+    for (;;) {
+      const snapshot = await ref.get();
+      const data = snapshot.exists ? snapshot.data() : undefined;
+      const storedVersion = storedVersionOf(data);
       if (storedVersion !== null && storedVersion >= event.version) return { written: false, storedVersion };
-      // A full set, not a merge: the document holds exactly the contract's fields.
-      const document: StreakDocument<Timestamp> = toStreakDocument(event, this.timestamp);
+      try {
+        if (!snapshot.exists) await ref.create(document);
+        else if (typeof data?.version !== 'number') await this.replaceLegacy(ref, document, event.version);
+        // Every field of the contract is written, so the update leaves exactly the contract's fields.
+        else await ref.update(document, { lastUpdateTime: snapshot.updateTime! });
+        return { written: true, previousVersion: storedVersion };
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code !== ALREADY_EXISTS && code !== FAILED_PRECONDITION) throw error;
+        // Someone wrote in between: read again and decide again.
+      }
+    }
+  }
+
+  /** A legacy document (written before the projection existed) is replaced whole, once, in a transaction. */
+  private async replaceLegacy(ref: DocumentReference, document: StreakDocument<Timestamp>, version: number): Promise<void> {
+    await this.firestore.runTransaction(async (tx) => {
+      const current = await tx.get(ref);
+      const storedVersion = storedVersionOf(current.exists ? current.data() : undefined);
+      if (storedVersion !== null && storedVersion >= version) return;
       tx.set(ref, document);
-      return { written: true, previousVersion: storedVersion };
     });
   }
 }

@@ -3,19 +3,43 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { FirestoreStreakStore } from '../../src/projection/FirestoreStreakStore';
 import { streakEvent } from '../support/streakEvent';
 
-/** Just enough of Firestore's transaction API, backed by a Map; the emulator suite runs the real one. */
+/**
+ * Just enough of Firestore's document API (get, create, update with a precondition, transactions),
+ * backed by a Map; the emulator suite runs the real one.
+ */
 function fakeFirestore(initial: Record<string, Record<string, unknown>> = {}) {
   const docs = new Map(Object.entries(initial));
+  const times = new Map([...docs.keys()].map((path) => [path, 0]));
   const writes: Array<{ path: string; data: Record<string, unknown> }> = [];
+  let clock = 0;
+  const write = (path: string, data: Record<string, unknown>) => {
+    writes.push({ path, data });
+    docs.set(path, data);
+    times.set(path, ++clock);
+  };
+  const snapshot = (path: string) => ({ exists: docs.has(path), data: () => docs.get(path), updateTime: times.get(path) });
   const firestore = {
-    collection: (name: string) => ({ doc: (id: string) => ({ path: `${name}/${id}` }) }),
+    collection: (name: string) => ({
+      doc: (id: string) => {
+        const path = `${name}/${id}`;
+        return {
+          path,
+          get: async () => snapshot(path),
+          create: async (data: Record<string, unknown>) => {
+            if (docs.has(path)) throw Object.assign(new Error('already exists'), { code: 6 });
+            write(path, data);
+          },
+          update: async (data: Record<string, unknown>, precondition: { lastUpdateTime: number }) => {
+            if (times.get(path) !== precondition.lastUpdateTime) throw Object.assign(new Error('failed precondition'), { code: 9 });
+            write(path, { ...docs.get(path), ...data });
+          },
+        };
+      },
+    }),
     runTransaction: async <T>(fn: (tx: unknown) => Promise<T>) =>
       fn({
-        get: async (ref: { path: string }) => ({ exists: docs.has(ref.path), data: () => docs.get(ref.path) }),
-        set: (ref: { path: string }, data: Record<string, unknown>) => {
-          writes.push({ path: ref.path, data });
-          docs.set(ref.path, data);
-        },
+        get: async (ref: { path: string }) => snapshot(ref.path),
+        set: (ref: { path: string }, data: Record<string, unknown>) => write(ref.path, data),
       }),
   };
   return { firestore: firestore as unknown as Firestore, writes, docs };
