@@ -79,6 +79,16 @@ describe('firestore.rules', () => {
       await assertFails(setDoc(doc(as('ada'), 'sessions/s-2'), body));
     });
 
+    it('refuses a session without an owner, and any write over an existing session', async () => {
+      const { userId: _owner, ...ownerless } = valid;
+      await assertFails(setDoc(doc(as('ada'), 'sessions/s-4'), ownerless));
+      // A create on an existing id is an update: the bridge would never see it, so it is refused.
+      await assertFails(setDoc(doc(as('ada'), 'sessions/existing'), valid));
+    });
+    it('refuses a document id longer than a session id may be', async () => {
+      await assertSucceeds(setDoc(doc(as('ada'), `sessions/${'a'.repeat(128)}`), valid));
+      await assertFails(setDoc(doc(as('ada'), `sessions/${'a'.repeat(129)}`), valid));
+    });
     it('refuses a session from a signed-out client', async () => {
       await assertFails(setDoc(doc(as(null), 'sessions/s-3'), valid));
     });
