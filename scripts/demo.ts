@@ -1,21 +1,27 @@
-import { Command } from 'commander';
 import { FirebaseError } from 'firebase/app';
 import type { DocumentData } from 'firebase/firestore';
 import type { Streak } from '../functions/src/contract/callables';
-import { addDays, localDateOf, startOfLocalDate } from '../functions/src/domain';
-import { runCli } from './lib/cli/runCli';
+import { addDays, isValidTimeZone, localDateOf, startOfLocalDate } from '../functions/src/domain';
+import { parseCommandLine, type CliSpec } from './lib/cli/flags';
+import { runCli, UsageError } from './lib/cli/runCli';
 import { createAppClient } from './lib/stack/appClient';
 import { LOOPBACK, portInUse, portsFromFirebaseJson } from './lib/stack/ports';
 
-const program = new Command('demo')
-  .description('Plays a mobile app against the running local stack (npm start): signs in, records a week of focus, and shows each callable answer beside the streaks/{uid} document the app watches.')
-  .option('--timezone <zone>', "the demo user's time zone", 'Europe/Paris');
+const spec: CliSpec = {
+  name: 'demo',
+  description: 'Plays a mobile app against the running local stack (npm start): signs in, records a week of focus, and shows each callable answer beside the streaks/{uid} document the app watches.',
+  flags: [{ flag: '--timezone', value: '<zone>', default: 'Europe/Paris', description: "the demo user's IANA time zone" }],
+};
 
 const MIN = 60_000;
 const PROJECTION_WAIT_MS = 5_000;
 
 runCli(async () => {
-  const { timezone } = program.parse().opts<{ timezone: string }>();
+  const cli = parseCommandLine(spec, process.argv.slice(2));
+  if (cli.help) return void console.log(cli.text);
+  if (!isValidTimeZone(String(cli.values.timezone))) cli.problems.push(`--timezone must be an IANA time zone, got ${JSON.stringify(cli.values.timezone)}`);
+  if (cli.problems.length > 0) throw new UsageError(cli.problems, spec.name);
+  const timezone = String(cli.values.timezone);
   const ports = portsFromFirebaseJson();
   // Probe the ports first: the SDK would retry for half a minute before it gave up.
   for (const [name, port] of [['Auth', ports.auth], ['Functions', ports.functions]] as const) {

@@ -1,18 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { Command } from 'commander';
 import { readConfig, type Config } from '../functions/src/config';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../functions/src/db/embedded';
-import { runCli } from './lib/cli/runCli';
+import { parseCommandLine, type CliSpec } from './lib/cli/flags';
+import { runCli, UsageError } from './lib/cli/runCli';
 import { migrate } from './lib/migrate/migrator';
 import { describeEmulatorMode, detectEmulatorMode, type EmulatorMode } from './lib/stack/emulatorMode';
 import { startEmulatorStack, type EmulatorStack } from './lib/stack/emulatorStack';
 import { DEMO_PROJECT, firstPortInUse, portsFromFirebaseJson, REPO_ROOT, type EmulatorPorts } from './lib/stack/ports';
 import { startSchedule } from './lib/stack/relaySchedule';
 
-const program = new Command('start')
-  .description('Run the local stack: database (embedded unless DATABASE_URL), migrations, functions build, Firebase emulators.')
-  .option('--quiet', "do not echo the emulators' output");
+const spec: CliSpec = {
+  name: 'start',
+  description: 'Run the local stack: database (embedded unless DATABASE_URL), migrations, functions build, Firebase emulators (Firestore and Pub/Sub where this machine can run them).',
+  flags: [{ flag: '--quiet', description: "do not echo the emulators' output" }],
+};
 
 const RELAY_EVERY_MS = 60_000;
 
@@ -32,7 +34,10 @@ async function stop(code: number): Promise<never> {
 }
 
 runCli(async () => {
-  const opts = program.parse().opts<{ quiet?: boolean }>();
+  const cli = parseCommandLine(spec, process.argv.slice(2));
+  if (cli.help) return void console.log(cli.text);
+  if (cli.problems.length > 0) throw new UsageError(cli.problems, spec.name);
+  const opts = cli.values as { quiet?: boolean };
   const config = readConfig();
   const ports = portsFromFirebaseJson();
   const mode = detectEmulatorMode();
