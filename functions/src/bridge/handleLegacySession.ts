@@ -47,16 +47,15 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
     });
     if (!parsed.ok) return await reject(runtime, parsed.reject);
 
-    const [{ acceptSession }, { publishOutboxRow }] = await Promise.all([import('../accept/acceptSession'), import('../outbox/publishOutboxRow')]);
+    const { acceptSession } = await import('../accept/acceptSession');
     const { sessionId, userId: owner, startMs, endMs, timeZone } = parsed.session;
     try {
       const result = await acceptSession(
         runtime.db.pool,
         { userId: owner, sessionId, session: { startMs, endMs, timeZone }, source: 'bridge' },
-        { qualifySeconds: runtime.config.qualifySeconds, now: runtime.now },
+        { qualifySeconds: runtime.config.qualifySeconds, now: runtime.now, publish: { publisher: runtime.publisher, timeoutMs: runtime.config.publishTimeoutMs } },
       );
       logs.accepted({ sessionId, userId: owner, duplicate: !result.accepted });
-      if (result.outboxId) await publishOutboxRow(runtime.db.pool, runtime.publisher, result.outboxId, runtime.config.publishTimeoutMs);
       return { status: result.accepted ? 'accepted' : 'duplicate', sessionId, userId: owner };
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'session/conflict') throw error;
