@@ -63,7 +63,9 @@ export async function isRowSettled(db: CommonQueryMethods, outboxId: string): Pr
 /**
  * Claims up to `batchSize` due rows (oldest first, skipping rows another relay is claiming) plus
  * every other due row of the same users, so each user is published once per batch whatever
- * its backlog. Only the newest claimed row of each user carries its payload.
+ * its backlog. Only the newest claimed row of each user carries its payload. The cost is linear
+ * in the rows claimed (each user's published version is one index probe, not one per row), and
+ * a user rarely has more than one pending row: a newer row supersedes the older ones (sql/007).
  */
 export async function claimBatch(db: CommonQueryMethods, batchSize: number, leaseMs: number): Promise<readonly ClaimedBatchRow[]> {
   return db.any(sql.type(claimedBatchRow)`
@@ -82,12 +84,19 @@ export async function claimBatch(db: CommonQueryMethods, batchSize: number, leas
       update streak_outbox o set next_attempt_at = now() + ${ms(leaseMs)}
       where o.id in (select id from due union select id from siblings)
       returning o.id, o.user_id, o.version, o.attempts, o.payload
+    ), newest as (
+      select c.user_id, max(c.version) as version from claimed c group by c.user_id
+    ), published as (
+      select n.user_id, n.version,
+             (select p.version from streak_outbox p
+              where p.user_id = n.user_id and p.published_at is not null
+              order by p.version desc limit 1) as published_version
+      from newest n
     )
     select c.id, c.user_id as "userId", c.version, c.attempts,
-           case when c.version = max(c.version) over (partition by c.user_id) then c.payload end as payload,
-           (select max(p.version) from streak_outbox p
-            where p.user_id = c.user_id and p.published_at is not null) as "publishedVersion"
-    from claimed c
+           case when c.version = p.version then c.payload end as payload,
+           p.published_version as "publishedVersion"
+    from claimed c join published p on p.user_id = c.user_id
     order by c.user_id, c.version`);
 }
 
@@ -99,7 +108,9 @@ export type Settlement =
 
 /**
  * Records outcomes in one statement. Only pending rows change, so a row is never marked twice
- * (e.g. when a lease expired and another claimer settled it first). Returns how many changed.
+ * (e.g. when a lease expired and another claimer settled it first), with one exception: a row
+ * superseded by a newer write while its publish was in flight is recorded as what it is, published.
+ * Returns how many changed.
  */
 export async function settleRows(db: CommonQueryMethods, settlements: readonly Settlement[]): Promise<number> {
   if (settlements.length === 0) return 0;
@@ -118,7 +129,7 @@ export async function settleRows(db: CommonQueryMethods, settlements: readonly S
       last_error = coalesce(r.error, o.last_error),
       next_attempt_at = case when r.outcome = 'failed' then now() + r.retry_ms * interval '1 millisecond' else o.next_attempt_at end
     from ${sql.unnest(tuples, ['int8', 'text', 'bool', 'text', 'int8'])} as r(id, outcome, attempted, error, retry_ms)
-    where o.id = r.id and o.published_at is null and o.superseded_at is null
+    where o.id = r.id and o.published_at is null and (o.superseded_at is null or r.outcome = 'published')
     returning o.id`);
   return settled.length;
 }
