@@ -22,6 +22,9 @@ export const params = {
   dbPoolSize: defineInt('DB_POOL_SIZE', { default: 5, description: 'SQL connections per function instance.' }),
   dbStatementTimeoutMs: defineInt('DB_STATEMENT_TIMEOUT_MS', { default: 5000, description: 'Longest a SQL statement may run, in ms.' }),
   dbConnectTimeoutMs: defineInt('DB_CONNECT_TIMEOUT_MS', { default: 3000, description: 'Longest wait for a SQL connection, in ms; past it the callables answer unavailable.' }),
+  dbAcquireTimeoutMs: defineInt('DB_ACQUIRE_TIMEOUT_MS', { default: 3000, description: 'Longest wait for a free pooled connection when all DB_POOL_SIZE are busy, in ms; past it the request answers unavailable.' }),
+  bridgeMaxInstances: defineInt('BRIDGE_MAX_INSTANCES', { default: 10, description: 'Max instances of the legacy bridge; BRIDGE_MAX_INSTANCES x DB_POOL_SIZE bounds its SQL connections.' }),
+  retentionDays: defineInt('RETENTION_DAYS', { default: 30, description: 'Days published or superseded outbox rows and backfill rejects are kept before pruneTables deletes them.' }),
   streakTopic: defineString('STREAK_TOPIC', { default: 'streak-updated', description: 'Pub/Sub topic of streak-updated events.' }),
   publishTimeoutMs: defineInt('PUBLISH_TIMEOUT_MS', { default: 1500, description: 'Longest wait for Pub/Sub after an accept, in ms; the relay publishes what is left.' }),
   qualifyMinutes: defineInt('QUALIFY_MINUTES', { default: DEFAULT_QUALIFY_MINUTES, description: 'Minutes of focus that make a local date qualify.' }),
@@ -52,6 +55,8 @@ const envSchema = z.object({
   DB_POOL_SIZE: int(1, 100),
   DB_STATEMENT_TIMEOUT_MS: int(100, 600_000),
   DB_CONNECT_TIMEOUT_MS: int(100, 120_000),
+  DB_ACQUIRE_TIMEOUT_MS: int(100, 120_000),
+  RETENTION_DAYS: int(1, 3650),
   EMBEDDED_DB_DIR: z.string().default('.data/pglite'),
   EMBEDDED_DB_PORT: int(0, 65535).default(5433),
   QUALIFY_MINUTES: int(1, 1440),
@@ -92,7 +97,10 @@ export interface Config {
     poolSize: number;
     statementTimeoutMs: number;
     connectTimeoutMs: number;
+    /** Longest wait for a free pooled connection; past it DatabaseUnavailableError. */
+    acquireTimeoutMs: number;
   };
+  retentionDays: number;
   qualifySeconds: number;
   maxSessionHours: number;
   streakTopic: string;
@@ -133,7 +141,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       poolSize: e.DB_POOL_SIZE,
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+      acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,
     },
+    retentionDays: e.RETENTION_DAYS,
     qualifySeconds: e.QUALIFY_MINUTES * 60,
     maxSessionHours: e.MAX_SESSION_HOURS,
     streakTopic: e.STREAK_TOPIC,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createPool, type DatabasePool } from 'slonik';
 import type { Config } from '../config';
 import { ConfigError } from '../config';
+import { gateAcquire } from './acquireGate';
 import { isListening, startEmbeddedDatabase } from './embedded';
 import { resultParserInterceptor } from './resultParser';
 
@@ -64,7 +65,7 @@ export async function connect(config: DatabaseConfig, url: string, describe: str
   // slonik also emits each query error on the pool; unheard, Node would throw ERR_UNHANDLED_ERROR in
   // its place and hide the real error from the caller, who already receives it through the promise.
   pool.on('error', () => {});
-  return { pool, url, describe, close: () => pool.end() };
+  return { pool: gateAcquire(pool, config.poolSize, config.acquireTimeoutMs), url, describe, close: () => pool.end() };
 }
 
 async function connectCloudSql(config: DatabaseConfig, cloudSql: NonNullable<DatabaseConfig['cloudSql']>): Promise<Database> {
