@@ -22,10 +22,11 @@ export const projectStreakOptions: PubSubOptions = { topic: params.streakTopic, 
 /** The relay: overlapping runs are safe, so the single instance only saves work. Its time budget stays under the timeout. */
 export const relayStreakOutboxOptions: ScheduleOptions = { schedule: 'every 1 minutes', region: params.region, timeoutSeconds: 60, retryCount: 0, maxInstances: 1 };
 
-/** The legacy bridge: retried while the database is unreachable (handleLegacySession stops after a day). */
+/** The legacy bridge: retried while a failure is transient (handleLegacySession stops after a day). Its instances bound its connections. */
 export const bridgeLegacySessionOptions: DocumentOptions<'sessions/{sessionId}'> = {
   document: 'sessions/{sessionId}',
   region: params.region,
   retry: true,
   timeoutSeconds: 60,
+  maxInstances: params.bridgeMaxInstances,
 };

@@ -1,6 +1,6 @@
-import { isUnavailable } from '../db/errors';
 import { parseLegacyPath, parseLegacySession, type Reject } from '../legacy';
 import { getRuntime, type Runtime } from '../runtime';
+import { isTransient } from './isTransient';
 import { logs } from './logs';
 
 /** What the trigger hands over: the created document and the event's time (firebase-functions v2). */
@@ -27,7 +27,8 @@ export const MAX_RETRY_AGE_MS = 24 * 3_600_000;
 /**
  * A legacy app wrote sessions/{id}: send it through the write path (source 'bridge'), as the
  * callable would. Bad data is logged and stored in backfill_rejects (run_id null), never retried;
- * an unreachable database throws so the event is retried, until it is MAX_RETRY_AGE_MS old.
+ * a transient failure (database unreachable, a transient Firestore status, a missing configuration)
+ * throws so the event is retried, until it is MAX_RETRY_AGE_MS old.
  */
 export async function handleLegacySession(event: LegacySessionEvent, deps: BridgeDependencies = defaultDependencies): Promise<BridgeOutcome> {
   const path = event.data?.ref.path ?? `sessions/${event.params.sessionId}`;
@@ -58,7 +59,11 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
       logs.accepted({ sessionId, userId: owner, duplicate: !result.accepted });
       return { status: result.accepted ? 'accepted' : 'duplicate', sessionId, userId: owner };
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'session/conflict') throw error;
+      const code = (error as { code?: unknown }).code;
+      if (code === 'session/unknown-timezone') {
+        return await reject(runtime, { path, reason: 'invalid_timezone', detail: `time zone ${JSON.stringify(timeZone)} is not known to the database`, raw: data });
+      }
+      if (code !== 'session/conflict') throw error;
       return await reject(runtime, {
         path,
         reason: 'conflict',
@@ -69,7 +74,7 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
   } catch (error) {
     const ageMs = event.time ? nowMs - Date.parse(event.time) : 0;
     const message = (error as Error).message ?? String(error);
-    if (isUnavailable(error) && !(ageMs > MAX_RETRY_AGE_MS)) {
+    if (isTransient(error) && !(ageMs > MAX_RETRY_AGE_MS)) {
       logs.retrying({ path, error: message });
       throw error;
     }

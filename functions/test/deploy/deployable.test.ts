@@ -76,6 +76,8 @@ describe('the deployable functions codebase', () => {
       region,
       eventTrigger: { eventType: 'google.cloud.firestore.document.v1.created', eventFilterPathPatterns: { document: 'sessions/{sessionId}' }, retry: true },
     });
+    // Every function that opens SQL connections has a bounded number of instances.
+    expect(e.bridgeLegacySession).toMatchObject({ maxInstances: '{{ params.BRIDGE_MAX_INSTANCES }}' });
   });
 
   it('declares every param with a default and a description', () => {
