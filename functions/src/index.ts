@@ -8,11 +8,13 @@ import { handleBridgeLegacySession } from './bridge/bridgeLegacySession';
 import { handleAcceptFocusSession } from './callables/acceptFocusSession';
 import { handleGetMyStreak } from './callables/getMyStreak';
 import { handleRelayStreakOutbox } from './outbox/relayStreakOutbox';
+import { handlePruneTables } from './maintenance/pruneTables';
 import { handleProjectStreak } from './projection/projectStreak';
-import { bridgeLegacySessionOptions, callableOptions, projectStreakOptions, relayStreakOutboxOptions } from './triggerOptions';
+import { bridgeLegacySessionOptions, callableOptions, projectStreakOptions, pruneTablesOptions, relayStreakOutboxOptions } from './triggerOptions';
 
 export const acceptFocusSession = onCall(callableOptions, handleAcceptFocusSession);
 export const getMyStreak = onCall(callableOptions, handleGetMyStreak);
 export const projectStreak = onMessagePublished(projectStreakOptions, handleProjectStreak);
 export const relayStreakOutbox = onSchedule(relayStreakOutboxOptions, handleRelayStreakOutbox);
 export const bridgeLegacySession = onDocumentCreated(bridgeLegacySessionOptions, handleBridgeLegacySession);
+export const pruneTables = onSchedule(pruneTablesOptions, handlePruneTables);

@@ -30,3 +30,6 @@ export const bridgeLegacySessionOptions: DocumentOptions<'sessions/{sessionId}'>
   timeoutSeconds: 60,
   maxInstances: params.bridgeMaxInstances,
 };
+
+/** The daily pruning: one instance; each batch is a short statement, and the time budget stays under the timeout. */
+export const pruneTablesOptions: ScheduleOptions = { schedule: 'every day 03:17', region: params.region, timeoutSeconds: 540, retryCount: 0, maxInstances: 1 };

@@ -32,3 +32,17 @@ export async function rejectedSessionsByUser(db: CommonQueryMethods, userIds: re
     from unnest(${sql.array([...userIds], 'text')}) as u(id)`);
   return new Map(rows.map((r) => [r.id, r.rejected]));
 }
+
+/** Deletes up to `limit` rejects recorded more than `olderThanDays` ago, oldest first, in one short statement. */
+export async function pruneRejects(db: CommonQueryMethods, olderThanDays: number, limit: number): Promise<number> {
+  const deleted = await db.anyFirst(sql.type(z.object({ id: z.coerce.string() }))`
+    delete from backfill_rejects r
+    where r.id in (
+      select id from backfill_rejects
+      where created_at < now() - ${olderThanDays}::int * interval '1 day'
+      order by id
+      limit ${limit}
+      for update skip locked)
+    returning r.id`);
+  return deleted.length;
+}

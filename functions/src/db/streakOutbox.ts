@@ -133,3 +133,21 @@ export async function settleRows(db: CommonQueryMethods, settlements: readonly S
     returning o.id`);
   return settled.length;
 }
+
+/**
+ * Deletes up to `limit` outbox rows published or superseded more than `olderThanDays` ago; pending
+ * rows are never touched. One short statement per call, so a pruning run never holds long locks.
+ * A pruned published row cannot make an older version win: the projector keeps the highest version.
+ */
+export async function pruneSettledRows(db: CommonQueryMethods, olderThanDays: number, limit: number): Promise<number> {
+  const deleted = await db.anyFirst(sql.type(z.object({ id: z.coerce.string() }))`
+    delete from streak_outbox o
+    where o.id in (
+      select id from streak_outbox
+      where coalesce(published_at, superseded_at) < now() - ${olderThanDays}::int * interval '1 day'
+      order by id
+      limit ${limit}
+      for update skip locked)
+    returning o.id`);
+  return deleted.length;
+}

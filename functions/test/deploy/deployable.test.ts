@@ -53,7 +53,7 @@ describe('the deployable functions codebase', () => {
   it('lists every deployed function with its trigger, region and options', () => {
     const region = '{{ params.FUNCTIONS_REGION }}';
     const e = manifest.endpoints;
-    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'bridgeLegacySession', 'getMyStreak', 'projectStreak', 'relayStreakOutbox']);
+    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'bridgeLegacySession', 'getMyStreak', 'projectStreak', 'pruneTables', 'relayStreakOutbox']);
     for (const name of ['acceptFocusSession', 'getMyStreak']) {
       expect(e[name]).toMatchObject({
         platform: 'gcfv2',
@@ -76,6 +76,7 @@ describe('the deployable functions codebase', () => {
       region,
       eventTrigger: { eventType: 'google.cloud.firestore.document.v1.created', eventFilterPathPatterns: { document: 'sessions/{sessionId}' }, retry: true },
     });
+    expect(e.pruneTables).toMatchObject({ platform: 'gcfv2', region, scheduleTrigger: { schedule: 'every day 03:17' }, maxInstances: 1 });
     // Every function that opens SQL connections has a bounded number of instances.
     expect(e.bridgeLegacySession).toMatchObject({ maxInstances: '{{ params.BRIDGE_MAX_INSTANCES }}' });
   });
