@@ -48,6 +48,13 @@ export function runCli(script: string, args: string[], databaseUrl: string, env:
   });
 }
 
+/** Fails with the child's output when it did not exit with `code`. */
+export function expectExit(result: CliResult, code: number): void {
+  if (result.code !== code) {
+    throw new Error(`expected exit ${code}, got ${result.code ?? result.signal}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+  }
+}
+
 /** Kills, by pid, every CLI child still running (a test that timed out leaves one behind). */
 export async function stopCliChildren(): Promise<void> {
   for (const child of running) {
