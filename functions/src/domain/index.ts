@@ -11,6 +11,7 @@ export {
   validateSession,
   DEFAULT_MAX_SESSION_HOURS,
   FUTURE_TOLERANCE_MS,
+  EARLIEST_START_MS,
 } from './validateSession';
 export { type Piece, splitSession } from './splitSession';
 export { type Interval, unionSeconds, creditByDate } from './credit';

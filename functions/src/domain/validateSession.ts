@@ -3,8 +3,13 @@ import { isValidTimeZone } from './timeZone';
 
 export const DEFAULT_MAX_SESSION_HOURS = 24;
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+/**
+ * No session starts before 2000-01-01T00:00:00Z, at any door: earlier values are encoding bugs
+ * (epoch seconds read as milliseconds land in 1970), and local-mean-time eras break per-date bounds.
+ */
+export const EARLIEST_START_MS = Date.UTC(2000, 0, 1);
 
-export type SessionRejectCode = 'invalid_time' | 'end_not_after_start' | 'too_long' | 'in_future' | 'invalid_timezone';
+export type SessionRejectCode = 'invalid_time' | 'before_2000' | 'end_not_after_start' | 'too_long' | 'in_future' | 'invalid_timezone';
 
 export interface SessionIssue {
   field: 'startTime' | 'endTime' | 'timezone';
@@ -46,6 +51,9 @@ export function validateSession(input: SessionInput, policy: ValidationPolicy): 
   const endMs = parseInstant(input.endTime);
   if (startMs === null) issues.push({ field: 'startTime', code: 'invalid_time', message: `startTime must be ${TIME_FORMAT}` });
   if (endMs === null) issues.push({ field: 'endTime', code: 'invalid_time', message: `endTime must be ${TIME_FORMAT}` });
+  if (startMs !== null && startMs < EARLIEST_START_MS) {
+    issues.push({ field: 'startTime', code: 'before_2000', message: 'startTime must not be before 2000-01-01T00:00:00Z (epoch seconds sent as milliseconds land in 1970)' });
+  }
   // Policy: sessions over maxSessionHours (24 h) are rejected, not clipped; exactly 24 h is fine.
   if (startMs !== null && endMs !== null) {
     if (endMs <= startMs) {

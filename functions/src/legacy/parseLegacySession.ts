@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { FUTURE_TOLERANCE_MS, validateSession, type SessionRejectCode } from '../domain';
+import { EARLIEST_START_MS, FUTURE_TOLERANCE_MS, validateSession, type SessionRejectCode } from '../domain';
 import { legacyInstant } from './legacyInstant';
 import { isSessionId, type LegacyPath } from './legacyPath';
 import type { Reject, RejectReason } from './rejectReason';
 
-/** Earliest plausible instant: the legacy app did not exist before; earlier values are encoding bugs (seconds read as ms). */
-export const PLAUSIBLE_FROM_MS = Date.UTC(2000, 0, 1);
+/** Earliest plausible instant: the domain's floor for every door (earlier values are encoding bugs, seconds read as ms). */
+export const PLAUSIBLE_FROM_MS = EARLIEST_START_MS;
 
 const userIdSchema = z.string().min(1).max(128).regex(/^[^/]+$/, 'must not contain "/"');
 const zoneFieldSchema = z.union([z.string(), z.null(), z.undefined()]);
@@ -83,6 +83,7 @@ export function parseLegacySession(location: LegacyPath, data: unknown, context:
 
 const REASON_OF: Record<SessionRejectCode, RejectReason> = {
   invalid_time: 'invalid_time',
+  before_2000: 'implausible_time',
   end_not_after_start: 'end_not_after_start',
   too_long: 'too_long',
   in_future: 'implausible_time',

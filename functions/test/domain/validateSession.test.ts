@@ -34,6 +34,16 @@ describe('validateSession', () => {
     expect(issuesOf({ timezone: 'US/Eastern' })).toEqual([]);
   });
 
+  it('rejects a start before 2000-01-01T00:00:00Z, whatever the notation, and accepts that instant itself', () => {
+    const secondsAsMs = Math.floor(at('2025-03-09T10:00:00Z') / 1000);
+    expect(issuesOf({ startTime: secondsAsMs as never, endTime: (secondsAsMs + 1_800_000) as never })).toEqual(['startTime:before_2000']);
+    expect(issuesOf({ startTime: '1999-12-31T23:59:59.999Z', endTime: '2000-01-01T00:30:00Z' })).toEqual(['startTime:before_2000']);
+    expect(issuesOf({ startTime: '0001-01-01T00:00:00Z', endTime: '0001-01-01T00:30:00Z' })).toEqual(['startTime:before_2000']);
+    // Local-mean-time era (Europe/Paris kept Paris mean time until 1911).
+    expect(issuesOf({ startTime: '1890-06-01T10:00:00+00:09', endTime: '1890-06-01T11:00:00+00:09', timezone: 'Europe/Paris' })).toEqual(['startTime:before_2000']);
+    expect(issuesOf({ startTime: '2000-01-01T00:00:00Z', endTime: '2000-01-01T00:30:00Z' })).toEqual([]);
+  });
+
   it('rejects a session that ends before it starts', () => {
     expect(issuesOf({ endTime: '2025-03-09T09:59:59Z' })).toEqual(['endTime:end_not_after_start']);
   });
