@@ -1,5 +1,5 @@
 import { HttpsError, type CallableRequest } from 'firebase-functions/https';
-import type { AcceptFocusSessionResponse } from '../contract/callables';
+import { invalidArgumentDetails, type AcceptFocusSessionResponse } from '../contract/callables';
 import { getRuntime } from '../runtime';
 import { logs } from './logs';
 import { parseAcceptRequest } from './parseAcceptRequest';
@@ -16,10 +16,10 @@ export async function handleAcceptFocusSession(request: CallableRequest<unknown>
       import('../accept/acceptSession'),
       import('../accept/toStreak'),
     ]);
-    const parsed = parseAcceptRequest(request.data, { nowMs: now(), maxSessionHours: config.maxSessionHours });
+    const parsed = parseAcceptRequest(request.data, { nowMs: now(), maxSessionHours: config.maxSessionHours }, rawData(request));
     if (!parsed.ok) {
       logs.sessionRejected(context, parsed.issues);
-      throw new HttpsError('invalid-argument', 'The focus session is invalid; see details.issues.', { issues: parsed.issues });
+      throw new HttpsError('invalid-argument', 'The focus session is invalid; see details.issues.', invalidArgumentDetails(parsed.issues));
     }
     const result = await acceptSession(
       db.pool,
@@ -32,6 +32,12 @@ export async function handleAcceptFocusSession(request: CallableRequest<unknown>
   } catch (error) {
     throw toHttpsError(error, context);
   }
+}
+
+/** The request's data as the HTTP body held it, before the SDK copied it (see prototypeKeyIssues). */
+export function rawData(request: CallableRequest<unknown>): unknown {
+  const body = (request.rawRequest as { body?: unknown } | undefined)?.body;
+  return typeof body === 'object' && body !== null ? (body as { data?: unknown }).data : undefined;
 }
 
 function loggableSessionId(data: unknown): string | undefined {

@@ -1,4 +1,4 @@
-import { acceptFocusSessionRequestSchema, issuesFromZod, type FieldIssue } from '../contract/callables';
+import { acceptFocusSessionRequestSchema, issuesFromZod, prototypeKeyIssues, type FieldIssue } from '../contract/callables';
 import { validateSession, type SessionTimes, type ValidationPolicy } from '../domain';
 
 export type ParsedAcceptRequest = { ok: true; sessionId: string; session: SessionTimes } | { ok: false; issues: FieldIssue[] };
@@ -7,9 +7,10 @@ export type ParsedAcceptRequest = { ok: true; sessionId: string; session: Sessio
  * Shape (zod) and meaning (domain) checked together, so one answer lists every bad field:
  * a field with a shape problem is not reported a second time by the domain.
  */
-export function parseAcceptRequest(data: unknown, policy: ValidationPolicy): ParsedAcceptRequest {
+export function parseAcceptRequest(data: unknown, policy: ValidationPolicy, rawData?: unknown): ParsedAcceptRequest {
   const shape = acceptFocusSessionRequestSchema.safeParse(data);
-  const shapeIssues = shape.success ? [] : issuesFromZod(shape.error);
+  const zodIssues = shape.success ? [] : issuesFromZod(shape.error);
+  const shapeIssues = [...zodIssues, ...prototypeKeyIssues(data, rawData).filter((i) => !zodIssues.some((z) => z.field === i.field))];
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, issues: shapeIssues };
   const raw = data as Record<string, unknown>;
   const meaning = validateSession({ startTime: raw.startTime, endTime: raw.endTime, timezone: raw.timezone }, policy);

@@ -45,7 +45,32 @@ export interface FieldIssue {
   message: string;
 }
 export interface InvalidArgumentDetails {
+  /** At most MAX_ISSUES entries. */
   issues: FieldIssue[];
+  /** How many issues were left out of `issues`; absent when none were. */
+  omittedIssues?: number;
+}
+
+export const MAX_ISSUES = 100;
+
+/** `details` of an invalid-argument answer: the first MAX_ISSUES issues and how many were left out. */
+export function invalidArgumentDetails(issues: readonly FieldIssue[]): InvalidArgumentDetails {
+  if (issues.length <= MAX_ISSUES) return { issues: [...issues] };
+  return { issues: issues.slice(0, MAX_ISSUES), omittedIssues: issues.length - MAX_ISSUES };
+}
+
+/**
+ * An own `__proto__` key (JSON.parse makes one) is an unknown field like any other. The callable SDK
+ * copies the body into a fresh object, where that key sets the prototype instead of a field, so the
+ * raw body is checked, and a decoded object with a foreign prototype tells the same story.
+ */
+export function prototypeKeyIssues(decoded: unknown, rawBody?: unknown): FieldIssue[] {
+  const hasOwn = (o: unknown) => typeof o === 'object' && o !== null && Object.prototype.hasOwnProperty.call(o, '__proto__');
+  const proto = typeof decoded === 'object' && decoded !== null && !Array.isArray(decoded) ? Object.getPrototypeOf(decoded) : Object.prototype;
+  if (hasOwn(rawBody) || hasOwn(decoded) || (proto !== Object.prototype && proto !== null)) {
+    return [{ field: '__proto__', code: 'unknown_field', message: 'is not part of this request' }];
+  }
+  return [];
 }
 
 /** Stable codes for shape problems; the domain's codes (invalid_time, too_long, …) cover meaning. */
@@ -62,7 +87,11 @@ export function issuesFromZod(error: z.ZodError): FieldIssue[] {
       case 'invalid_union':
         return [{ field, code: 'invalid_type', message: 'must be an ISO-8601 string with an offset or epoch milliseconds' }];
       case 'too_big':
-        return [{ field, code: 'too_long', message: issue.message }];
+        return [{ field, code: issue.type === 'number' ? 'out_of_range' : 'too_long', message: issue.message }];
+      case 'too_small':
+        return [{ field, code: issue.type === 'number' ? 'out_of_range' : 'too_short', message: issue.message }];
+      case 'invalid_enum_value':
+        return [{ field, code: 'invalid_value', message: `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}` }];
       case 'invalid_string':
         return [{ field, code: 'invalid_format', message: issue.message }];
       default:
@@ -70,3 +99,49 @@ export function issuesFromZod(error: z.ZodError): FieldIssue[] {
     }
   });
 }
+
+// Friends and leaderboards. A friend is named by their Firebase Auth uid.
+const friendIdSchema = z.string().min(1).max(128);
+
+export const addFriendRequestSchema = z.object({ friendId: friendIdSchema }).strict();
+export type AddFriendRequest = z.infer<typeof addFriendRequestSchema>;
+export const addFriendResponseSchema = z.object({ friendId: z.string(), status: z.enum(['requested', 'friends']), friends: z.number().int().min(0) });
+export type AddFriendResponse = z.infer<typeof addFriendResponseSchema>;
+
+export const removeFriendRequestSchema = z.object({ friendId: friendIdSchema }).strict();
+export type RemoveFriendRequest = z.infer<typeof removeFriendRequestSchema>;
+export const removeFriendResponseSchema = z.object({ friendId: z.string(), status: z.literal('none'), friends: z.number().int().min(0) });
+export type RemoveFriendResponse = z.infer<typeof removeFriendResponseSchema>;
+
+export const getFriendsRequestSchema = z.object({}).strict();
+export type GetFriendsRequest = z.infer<typeof getFriendsRequestSchema>;
+export const getFriendsResponseSchema = z.object({
+  friends: z.array(z.object({ userId: z.string(), since: z.string().datetime() })),
+  incoming: z.array(z.object({ userId: z.string(), requestedAt: z.string().datetime() })),
+  outgoing: z.array(z.object({ userId: z.string(), requestedAt: z.string().datetime() })),
+});
+export type GetFriendsResponse = z.infer<typeof getFriendsResponseSchema>;
+
+export const LEADERBOARD_DEFAULT_LIMIT = 50;
+export const LEADERBOARD_MAX_LIMIT = 100;
+export const getFriendsLeaderboardRequestSchema = z
+  .object({
+    limit: z.number().int().min(1).max(LEADERBOARD_MAX_LIMIT).default(LEADERBOARD_DEFAULT_LIMIT),
+    by: z.enum(['streak', 'weekFocus']).default('streak'),
+  })
+  .strict();
+export type GetFriendsLeaderboardRequest = z.input<typeof getFriendsLeaderboardRequestSchema>;
+export const leaderboardEntrySchema = z.object({
+  userId: z.string(),
+  rank: z.number().int().min(1),
+  currentStreak: z.number().int().min(0),
+  longestStreak: z.number().int().min(0),
+  active: z.boolean(),
+  weekFocusMinutes: z.number().int().min(0),
+});
+export const getFriendsLeaderboardResponseSchema = z.object({
+  by: z.enum(['streak', 'weekFocus']),
+  weekStart: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  entries: z.array(leaderboardEntrySchema),
+});
+export type GetFriendsLeaderboardResponse = z.infer<typeof getFriendsLeaderboardResponseSchema>;
