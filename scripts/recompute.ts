@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { readConfig } from '../functions/src/config';
 import { countUsersWithSessions } from '../functions/src/db/focusSessions';
-import { rebuildStreaks } from '../functions/src/db/streakRebuild';
+import { rebuildStreaksReporting, type UserProblem } from '../functions/src/db/streakRebuild';
 import { unknownUsers } from '../functions/src/db/users';
 import { withDatabase } from './lib/cli/database';
 import { writableFile } from './lib/cli/fileFlags';
@@ -45,11 +45,14 @@ runCli(async () => {
     const started = Date.now();
     let users = 0;
     let changed = 0;
+    // Users left as they were because a row of theirs cannot be rebuilt (e.g. a zone PostgreSQL lacks).
+    const problems: UserProblem[] = [];
     for await (const ids of userChunks(db.pool, found, flags.chunk)) {
       await db.pool
         .transaction(async (tx) => {
-          const result = await rebuildStreaks(tx, ids, { qualifySeconds: config.qualifySeconds, project: flags.project });
-          changed += result.length;
+          const result = await rebuildStreaksReporting(tx, ids, { qualifySeconds: config.qualifySeconds, project: flags.project });
+          changed += result.changed.length;
+          problems.push(...result.problems);
           if (flags.dryRun) throw new RollBack();
         })
         .catch((e) => {
@@ -60,7 +63,8 @@ runCli(async () => {
     }
     progress.finish();
     const projected = flags.project && !flags.dryRun ? changed : 0;
-    const report = { dryRun: Boolean(flags.dryRun), users, changed, projected, notFound, durationMs: Date.now() - started };
+    const report = { dryRun: Boolean(flags.dryRun), users, changed, projected, notFound, notRebuilt: problems, durationMs: Date.now() - started };
+    for (const p of problems) console.error(`not rebuilt: user ${p.userId}: ${p.problem}`);
     console.log(
       `${flags.dryRun ? 'would change' : 'changed'} ${changed} of ${users} streaks${flags.project && !flags.dryRun ? `, queued ${changed} outbox rows` : ''} in ${(report.durationMs / 1000).toFixed(1)} s` +
         (notFound.length > 0 ? `; ${notFound.length} not found: ${notFound.join(', ')}` : ''),

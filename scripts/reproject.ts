@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { enqueueStreakProjection, projectionEligibility, streakUsersAfter, usersWithoutStreak } from '../functions/src/db/streakRebuild';
+import { enqueueStreakProjectionReporting, projectionEligibility, type UserProblem, streakUsersAfter, usersWithoutStreak } from '../functions/src/db/streakRebuild';
 import { withDatabase } from './lib/cli/database';
 import { writableFile } from './lib/cli/fileFlags';
 import { parseCommandLine, type CliSpec } from './lib/cli/flags';
@@ -36,6 +36,8 @@ runCli(async () => {
     if (notFound.length > 0) console.error(`not found (no streak for these users in ${db.describe}): ${notFound.join(', ')}`);
     const before = await projectionEligibility(db.pool, ids);
     let queued = 0;
+    // Users whose stored streak cannot become an event (e.g. a zone PostgreSQL lacks): named, not queued.
+    const problems: UserProblem[] = [];
     if (!flags.dryRun) {
       const progress = createProgress({ label: 'reproject', total: before.eligible });
       // Keyset over user ids, one transaction per chunk.
@@ -44,13 +46,16 @@ runCli(async () => {
         const chunkIds = await streakUsersAfter(db.pool, after, flags.chunk, ids);
         if (chunkIds.length === 0) break;
         after = chunkIds[chunkIds.length - 1] as string;
-        queued += (await enqueueStreakProjection(db.pool, chunkIds)).length;
+        const chunk = await enqueueStreakProjectionReporting(db.pool, chunkIds);
+        queued += chunk.queued.length;
+        problems.push(...chunk.problems);
         progress.update(queued, queued);
       }
       progress.finish();
     }
     const skipped = { waitingInOutbox: before.waiting, neverComputed: before.neverComputed, notFound: notFound.length };
-    const report = { dryRun: Boolean(flags.dryRun), eligible: before.eligible, queued, skipped, notFound, durationMs: Date.now() - started };
+    const report = { dryRun: Boolean(flags.dryRun), eligible: before.eligible, queued, skipped, notFound, notQueued: problems, durationMs: Date.now() - started };
+    for (const p of problems) console.error(`not queued: user ${p.userId}: ${p.problem}`);
     console.log(
       flags.dryRun
         ? `would queue ${before.eligible} streaks for projection`

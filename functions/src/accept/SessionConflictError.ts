@@ -1,4 +1,4 @@
-/** The sessionId is already stored with different content (another user, or other times or zone). */
+/** The caller's sessionId is already stored for the same user with different content (other times or zone). */
 export class SessionConflictError extends Error {
   readonly code = 'session/conflict';
   constructor(readonly sessionId: string) {

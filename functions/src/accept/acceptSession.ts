@@ -2,11 +2,13 @@ import type { DatabasePool } from 'slonik';
 import { toStreakEvent } from '../contract/streakEvent';
 import { readForAccept, writeAccept, type AcceptRead } from '../db/acceptQueries';
 import { DatabaseUnavailableError, toDatabaseError } from '../db/errors';
+import { timeZoneSpeller } from '../db/timeZones';
 import { NEW_USER_STREAK, type StoredStreak } from '../db/userStreaks';
 import { affectedDates, applySession, latestZone, overlapWindow, type SessionTimes } from '../domain';
 import type { StreakPublisher } from '../outbox/publisher';
 import { sameSessionContent } from './sameSessionContent';
 import { SessionConflictError } from './SessionConflictError';
+import { UnknownTimeZoneError } from './UnknownTimeZoneError';
 
 export type SessionSource = 'callable' | 'bridge' | 'backfill';
 
@@ -58,24 +60,31 @@ export async function acceptSession(pool: DatabasePool, input: AcceptSessionInpu
  * transaction that holds the user's row lock and proves the read is still current. Only the dates
  * the session touches are read, so the cost does not grow with the user's history.
  */
-async function writeSession(pool: DatabasePool, input: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
-  const { userId, sessionId, session } = input;
+async function writeSession(pool: DatabasePool, given: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
   const now = options.now ?? Date.now;
-  const dates = affectedDates(session);
-  const window = overlapWindow(dates);
   try {
+    // Only zones PostgreSQL knows too, in their one spelling (read once per process, then a map lookup).
+    const spell = await timeZoneSpeller(pool);
+    const timeZone = spell(given.session.timeZone);
+    if (timeZone === null) throw new UnknownTimeZoneError(given.session.timeZone);
+    const input = { ...given, session: { ...given.session, timeZone } };
+    const { userId, sessionId, session } = input;
+    const dates = affectedDates(session);
+    const window = overlapWindow(dates);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const read = await readForAccept(pool, { userId, sessionId, window, dates });
       const stored = read.streak ?? NEW_USER_STREAK;
       if (read.existing) {
-        if (!sameSessionContent(read.existing, { userId, ...session })) throw new SessionConflictError(sessionId);
+        // Rows stored before zones were spelled one way compare by their spelling now.
+        const existing = { ...read.existing, timeZone: spell(read.existing.timeZone) ?? read.existing.timeZone };
+        if (!sameSessionContent(existing, { userId, ...session })) throw new SessionConflictError(sessionId);
         return { accepted: false, streak: stored, outboxId: null };
       }
       const plan = planWrite(input, read, stored, options.qualifySeconds, now());
       const written = await writeAccept(pool, plan.write);
       if (written.status === 'written') return { accepted: true, streak: plan.streak, outboxId: written.outboxId };
     }
-    throw new DatabaseUnavailableError(`too much contention accepting session ${sessionId}; retry later`);
+    throw new DatabaseUnavailableError(`too much contention accepting session ${given.sessionId}; retry later`);
   } catch (error) {
     throw toDatabaseError(error);
   }

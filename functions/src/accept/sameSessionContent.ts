@@ -7,7 +7,7 @@ export interface SessionContent {
 }
 
 /**
- * Whether a session arriving again under a stored sessionId is a retry (same content) or a
+ * Whether a session arriving again under a stored (user, sessionId) is a retry (same content) or a
  * conflict. Zones are compared as stored, in their canonical spelling, so `europe/paris` and
  * `Europe/Paris` are the same once validated. Every path that meets a stored id (callable,
  * bridge, backfill) decides with this function.

@@ -1,7 +1,10 @@
 import { HttpsError } from 'firebase-functions/https';
 import { SessionConflictError } from '../accept/SessionConflictError';
+import { UnknownTimeZoneError } from '../accept/UnknownTimeZoneError';
 import { ConfigError } from '../config';
 import { isUnavailable } from '../db/errors';
+import { FriendCapError } from '../db/FriendCapError';
+import { AuthNotConfiguredError, AuthUnavailableError } from '../firebase/auth';
 import { logs, type CallContext } from './logs';
 
 /**
@@ -14,12 +17,32 @@ export function toHttpsError(error: unknown, context: CallContext): HttpsError {
     logs.sessionConflict(context, error.code);
     return new HttpsError('already-exists', 'A different session with this sessionId already exists.', { sessionId: error.sessionId });
   }
+  if (error instanceof UnknownTimeZoneError) {
+    // The runtime knows the zone but PostgreSQL does not: as invalid as a zone nobody knows.
+    const issues = [{ field: 'timezone', code: 'invalid_timezone', message: 'timezone must be an IANA time zone name such as Europe/Paris' }];
+    logs.sessionRejected(context, issues);
+    return new HttpsError('invalid-argument', 'The focus session is invalid; see details.issues.', { issues });
+  }
+  if (error instanceof FriendCapError) {
+    logs.friendCapReached(context, context.friendId ?? '', error.cap, error.limit);
+    return new HttpsError('resource-exhausted', capMessage(error), { cap: error.cap, limit: error.limit });
+  }
+  if (error instanceof AuthNotConfiguredError || error instanceof AuthUnavailableError) {
+    logs.userLookupUnavailable(context, describe(error));
+    return new HttpsError('unavailable', 'The service is temporarily unavailable; please retry.');
+  }
   if (isUnavailable(error) || error instanceof ConfigError) {
     logs.databaseUnavailable(context, describe(error));
     return new HttpsError('unavailable', 'The service is temporarily unavailable; please retry.');
   }
   logs.unexpectedError(context, describe(error), (error as Error)?.stack);
   return new HttpsError('internal', 'Internal error.');
+}
+
+function capMessage(error: FriendCapError): string {
+  if (error.cap === 'pending_requests') return `You have ${error.limit} pending friend requests, the most allowed; cancel one first.`;
+  if (error.cap === 'friend_friends') return `That user has ${error.limit} friends, the most allowed.`;
+  return `You have ${error.limit} friends, the most allowed; remove one first.`;
 }
 
 function describe(error: unknown): string {

@@ -21,32 +21,43 @@ const storedRow = z.object({
   endMs: z.coerce.number(),
   timeZone: z.string(),
 });
+const sessionKey = z.object({ userId: z.string(), sessionId: z.string() });
 const count = z.object({ n: z.number() });
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** One bulk insert (source 'backfill'), ON CONFLICT DO NOTHING; returns the ids that went in. */
-export async function insertBackfillSessions(db: CommonQueryMethods, sessions: readonly SessionRow[]): Promise<readonly string[]> {
+/** A session's key: its id is unique per user, so the same id of two users names two sessions. */
+export interface SessionKey {
+  userId: string;
+  sessionId: string;
+}
+
+/** One bulk insert (source 'backfill'), ON CONFLICT DO NOTHING; returns the keys that went in. */
+export async function insertBackfillSessions(db: CommonQueryMethods, sessions: readonly SessionRow[]): Promise<readonly SessionKey[]> {
   if (sessions.length === 0) return [];
   const columns = sql.unnest(
     sessions.map((s) => [s.sessionId, s.userId, iso(s.startMs), iso(s.endMs), s.timeZone]),
     ['text', 'text', 'timestamptz', 'timestamptz', 'text'],
   );
-  return db.anyFirst(sql.type(z.object({ session_id: z.string() }))`
+  return db.any(sql.type(sessionKey)`
     insert into focus_sessions (session_id, user_id, start_time, end_time, timezone, source)
     select session_id, user_id, start_time, end_time, timezone, 'backfill'
     from ${columns} as t(session_id, user_id, start_time, end_time, timezone)
-    on conflict (session_id) do nothing
-    returning session_id`);
+    on conflict (user_id, session_id) do nothing
+    returning user_id as "userId", session_id as "sessionId"`);
 }
 
-/** The stored rows of these session ids, at millisecond precision. */
-export async function storedSessions(db: CommonQueryMethods, sessionIds: readonly string[]): Promise<readonly SessionRow[]> {
-  if (sessionIds.length === 0) return [];
+/** The stored rows of these (user, session id) keys, at millisecond precision. */
+export async function storedSessions(db: CommonQueryMethods, keys: readonly SessionKey[]): Promise<readonly SessionRow[]> {
+  if (keys.length === 0) return [];
   return db.any(sql.type(storedRow)`
-    select session_id as "sessionId", user_id as "userId", accept_session_ms(start_time) as "startMs",
-           accept_session_ms(end_time) as "endMs", timezone as "timeZone"
-    from focus_sessions where session_id = any (${sql.array([...sessionIds], 'text')})`);
+    select f.session_id as "sessionId", f.user_id as "userId", accept_session_ms(f.start_time) as "startMs",
+           accept_session_ms(f.end_time) as "endMs", f.timezone as "timeZone"
+    from unnest(${sql.array(keys.map((k) => k.userId), 'text')}, ${sql.array(keys.map((k) => k.sessionId), 'text')}) as k(user_id, session_id)
+    join focus_sessions f on f.user_id = k.user_id and f.session_id = k.session_id`);
 }
+
+/** One string per session key, for maps and sets. */
+export const sessionKeyOf = (k: SessionKey): string => JSON.stringify([k.userId, k.sessionId]);
 
 export async function countUsersWithSessions(db: CommonQueryMethods): Promise<number> {
   return db.oneFirst(sql.type(count)`select count(distinct user_id)::int as n from focus_sessions`);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /**
  * Set-based maintenance of user_streaks and streak_outbox for the scripts: the SQL rebuild
- * (rebuild_streaks, sql/004) and re-queueing current streaks for the projection
+ * (rebuild_streaks, sql/004, through rebuild_streaks_reporting, sql/006) and re-queueing current streaks for the projection
  * (enqueue_streak_projection). The accept path keeps its own statements in acceptQueries.
  */
 
@@ -13,19 +13,47 @@ export interface RebuildOptions {
   project: boolean;
 }
 
-const changedRow = z.object({ user_id: z.string(), version: z.coerce.number() });
+const reportedRow = z.object({ user_id: z.string(), version: z.coerce.number().nullable(), problem: z.string().nullable() });
 const idsParam = (ids: readonly string[] | null) => (ids === null ? null : sql.array([...ids], 'text'));
 
+/** A user a rebuild or a reprojection left as it was, because one of their rows cannot be used. */
+export interface UserProblem {
+  userId: string;
+  /** `invalid_timezone: <zone>` (a zone PostgreSQL does not know), or the database's error. */
+  problem: string;
+}
+
+export interface RebuildReport {
+  /** Users whose streak changed, with their new version. */
+  changed: Array<{ userId: string; version: number }>;
+  /** Users not rebuilt: one user's bad rows never fail the others of the batch. */
+  problems: UserProblem[];
+}
+
+function toReport(rows: ReadonlyArray<z.infer<typeof reportedRow>>): RebuildReport {
+  const report: RebuildReport = { changed: [], problems: [] };
+  for (const r of rows) {
+    if (r.problem !== null) report.problems.push({ userId: r.user_id, problem: r.problem });
+    else if (r.version !== null) report.changed.push({ userId: r.user_id, version: r.version });
+  }
+  return report;
+}
+
 /**
- * Rebuilds credits, runs and streaks of these users in SQL. Returns the users whose streak
- * changed, with their new version. Run it inside a transaction when it must commit together
- * with other writes.
+ * Rebuilds credits, runs and streaks of these users in SQL (rebuild_streaks_reporting). Users with
+ * rows the rebuild cannot use are reported in `problems` and left as they were. Run it inside a
+ * transaction when it must commit together with other writes.
  */
+export async function rebuildStreaksReporting(db: CommonQueryMethods, userIds: readonly string[], options: RebuildOptions): Promise<RebuildReport> {
+  if (userIds.length === 0) return { changed: [], problems: [] };
+  return toReport(await db.any(sql.type(reportedRow)`
+    select user_id, version, problem
+    from rebuild_streaks_reporting(${sql.array([...userIds], 'text')}, ${options.qualifySeconds}::int, ${options.project})`));
+}
+
+/** The users whose streak changed, with their new version (rebuildStreaksReporting without its problems). */
 export async function rebuildStreaks(db: CommonQueryMethods, userIds: readonly string[], options: RebuildOptions): Promise<Array<{ userId: string; version: number }>> {
-  if (userIds.length === 0) return [];
-  const rows = await db.any(sql.type(changedRow)`
-    select user_id, version from rebuild_streaks(${sql.array([...userIds], 'text')}, ${options.qualifySeconds}::int, ${options.project})`);
-  return rows.map((r) => ({ userId: r.user_id, version: r.version }));
+  return (await rebuildStreaksReporting(db, userIds, options)).changed;
 }
 
 /** Why the streaks of a selection would or would not be queued by enqueueStreakProjection. */
@@ -61,11 +89,17 @@ export async function streakUsersAfter(db: CommonQueryMethods, after: string, li
     order by user_id limit ${limit}`);
 }
 
+/** Bumps the version of each eligible streak and queues one outbox row for it; users whose streak cannot become an event are reported. */
+export async function enqueueStreakProjectionReporting(db: CommonQueryMethods, userIds: readonly string[]): Promise<{ queued: string[]; problems: UserProblem[] }> {
+  if (userIds.length === 0) return { queued: [], problems: [] };
+  const report = toReport(await db.any(sql.type(reportedRow)`
+    select user_id, version, problem from enqueue_streak_projection_reporting(${sql.array([...userIds], 'text')})`));
+  return { queued: report.changed.map((c) => c.userId), problems: report.problems };
+}
+
 /** Bumps the version of each eligible streak and queues one outbox row for it; returns the users queued. */
 export async function enqueueStreakProjection(db: CommonQueryMethods, userIds: readonly string[]): Promise<readonly string[]> {
-  if (userIds.length === 0) return [];
-  return db.anyFirst(sql.type(z.object({ user_id: z.string() }))`
-    select user_id from enqueue_streak_projection(${sql.array([...userIds], 'text')})`);
+  return (await enqueueStreakProjectionReporting(db, userIds)).queued;
 }
 
 /** The ids among `userIds` without a streak row. */

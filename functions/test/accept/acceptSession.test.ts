@@ -98,8 +98,34 @@ describe('acceptSession', () => {
     await accept(user, `${user}-a`, ny('2025-03-03T09:00:00-05:00', 45));
     const before = await storedState(user);
     await expect(accept(user, `${user}-a`, ny('2025-03-03T09:00:00-05:00', 46))).rejects.toBeInstanceOf(SessionConflictError);
-    await expect(accept(uniqueUser(), `${user}-a`, ny('2025-03-03T09:00:00-05:00', 45))).rejects.toMatchObject({ code: 'session/conflict' });
     expect(await storedState(user)).toEqual(before);
+  });
+
+  it('treats another user sending the same sessionId as a different session: accepted, and the first user keeps theirs', async () => {
+    const alice = uniqueUser();
+    const mallory = uniqueUser();
+    // Mallory claims the id Alice will use next, with other times: neither call sees the other's session.
+    const claimed = await accept(mallory, 'next-id', ny('2025-03-02T09:00:00-05:00', 10));
+    expect(claimed.accepted).toBe(true);
+    const own = await accept(alice, 'next-id', ny('2025-03-03T09:00:00-05:00', 45));
+    expect(own).toMatchObject({ accepted: true, streak: { currentStreak: 1, version: 1 } });
+    // The same content under the same id is still a duplicate for each user, never for the other.
+    expect((await accept(alice, 'next-id', ny('2025-03-03T09:00:00-05:00', 45))).accepted).toBe(false);
+    expect((await accept(mallory, 'next-id', ny('2025-03-02T09:00:00-05:00', 10))).accepted).toBe(false);
+    await expect(accept(mallory, 'next-id', ny('2025-03-03T09:00:00-05:00', 45))).rejects.toBeInstanceOf(SessionConflictError);
+    const rows = await db.pool.any(sql.type(z.object({ user_id: z.string(), minutes: z.number() }))`
+      select user_id, (extract(epoch from end_time - start_time) / 60)::int as minutes from focus_sessions where session_id = 'next-id'`);
+    expect(new Map(rows.map((r) => [r.user_id, r.minutes]))).toEqual(new Map([[alice, 45], [mallory, 10]]));
+  });
+
+  it('reads the stored session of the caller only: readForAccept shows no other user\'s session under the same id', async () => {
+    const alice = uniqueUser();
+    const bob = uniqueUser();
+    await accept(alice, 'shared', ny('2025-03-03T09:00:00-05:00', 45));
+    const session = ny('2025-03-04T09:00:00-05:00', 45);
+    const dates = affectedDates(session);
+    const read = await readForAccept(db.pool, { userId: bob, sessionId: 'shared', window: overlapWindow(dates), dates });
+    expect(read.existing).toBeNull();
   });
 
   it('follows the zone of the session with the latest end and bumps the version for it', async () => {

@@ -170,3 +170,84 @@ describe('acceptFocusSession bad input corpus', () => {
     expect(await counts()).toEqual(before);
   });
 });
+
+describe('acceptFocusSession: identity and hostile input', () => {
+  const callRaw = (uid: string, body: string) => {
+    // As the HTTP layer parses the body, and as the callable SDK then copies it into request.data.
+    const rawData = (JSON.parse(body) as { data: Record<string, unknown> }).data;
+    const data: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rawData)) data[k] = v;
+    return accept({ data, rawRequest: { body: { data: rawData } }, auth: asUser(uid) } as never) as Promise<{ accepted: boolean }>;
+  };
+
+  it('accepts another user\'s session under a sessionId already used, without telling either user anything', async () => {
+    const first = await call('ida', { ...valid, sessionId: 'shared-id' });
+    expect(first.accepted).toBe(true);
+    const other = await call('mallory', { ...valid, sessionId: 'shared-id', endTime: '2025-03-09T09:10:00-04:00' });
+    expect(other).toMatchObject({ accepted: true, streak: { userId: 'mallory', qualifiedDaysCount: 0 } });
+    expect((await call('ida', { ...valid, sessionId: 'shared-id' })).accepted).toBe(false);
+  });
+
+  it.each([
+    ['epoch seconds sent as milliseconds', { startTime: 1741510800, endTime: 1741513500 }],
+    ['1999', { startTime: '1999-12-31T23:00:00Z', endTime: '1999-12-31T23:45:00Z' }],
+    ['year 1', { startTime: '0001-01-01T00:00:00Z', endTime: '0001-01-01T00:45:00Z' }],
+    ['the local-mean-time era', { startTime: '1890-06-01T10:00:00+00:09', endTime: '1890-06-01T10:45:00+00:09', timezone: 'Europe/Paris' }],
+  ])('answers invalid-argument (before_2000), never internal, for a start in %s', async (_name, times) => {
+    const before = await counts();
+    await expect(call('flo', { ...valid, sessionId: 'old-1', ...times })).rejects.toMatchObject({
+      code: 'invalid-argument',
+      details: { issues: [expect.objectContaining({ field: 'startTime', code: 'before_2000' })] },
+    });
+    expect(await counts()).toEqual(before);
+  });
+
+  it.each(['US/Pacific-New', 'SystemV/AST4'])('answers invalid-argument (invalid_timezone) for %s, a zone the runtime knows and PostgreSQL does not', async (zone) => {
+    expect(() => new Intl.DateTimeFormat('en-US', { timeZone: zone })).not.toThrow();
+    const before = await counts();
+    await expect(call('zed', { ...valid, sessionId: 'zone-1', timezone: zone })).rejects.toMatchObject({
+      code: 'invalid-argument',
+      details: { issues: [{ field: 'timezone', code: 'invalid_timezone', message: expect.any(String) }] },
+    });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('stores a zone in one spelling, so a case change is neither a conflict nor a new version', async () => {
+    const first = await call('yan', { ...valid, sessionId: 'case-1', timezone: 'america/new_york' });
+    expect(first.streak).toMatchObject({ timezone: 'America/New_York', version: 1 });
+    const retry = await call('yan', { ...valid, sessionId: 'case-1', timezone: 'AMERICA/NEW_YORK' });
+    expect(retry).toMatchObject({ accepted: false, streak: { version: 1 } });
+    const next = await call('yan', { ...valid, sessionId: 'case-2', startTime: '2025-03-09T10:00:00-04:00', endTime: '2025-03-09T10:05:00-04:00', timezone: 'America/New_York' });
+    expect(next.streak).toMatchObject({ timezone: 'America/New_York', version: 1 });
+    const zones = await db.pool.anyFirst(sql.type(z.object({ timezone: z.string() }))`select timezone from focus_sessions where user_id = 'yan'`);
+    expect(new Set(zones)).toEqual(new Set(['America/New_York']));
+  });
+
+  it('rejects an own __proto__ key as an unknown field, whatever its value, and stores nothing', async () => {
+    const before = await counts();
+    for (const value of ['{}', 'null', '"x"', '1', '{"userId":"alice"}']) {
+      const body = `{"data":{"sessionId":"proto-1","startTime":"${valid.startTime}","endTime":"${valid.endTime}","timezone":"${valid.timezone}","__proto__":${value}}}`;
+      await expect(callRaw('pat', body)).rejects.toMatchObject({
+        code: 'invalid-argument',
+        details: { issues: expect.arrayContaining([{ field: '__proto__', code: 'unknown_field', message: expect.any(String) }]) },
+      });
+    }
+    await expect(myStreak({ data: {}, rawRequest: { body: JSON.parse('{"data":{"__proto__":{}}}') }, auth: asUser('pat') } as never)).rejects.toMatchObject({
+      code: 'invalid-argument',
+      details: { issues: [{ field: '__proto__', code: 'unknown_field' }] },
+    });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('lists at most 100 issues and says how many were left out', async () => {
+    const data: Record<string, unknown> = { ...valid, sessionId: 'many-keys' };
+    for (let i = 0; i < 10_000; i++) data[`k${i}`] = i;
+    const error = (await call('kim', data).catch((e: unknown) => e)) as HttpsError;
+    expect(error).toBeInstanceOf(HttpsError);
+    expect(error.code).toBe('invalid-argument');
+    const details = error.details as { issues: unknown[]; omittedIssues: number };
+    expect(details.issues).toHaveLength(100);
+    expect(details.omittedIssues).toBe(9_900);
+    expect(JSON.stringify(details).length).toBeLessThan(20_000);
+  });
+});

@@ -1,8 +1,11 @@
 import { sql, type DatabasePool } from 'slonik';
 import { countRunUsers, markUsersRebuilt, recordRunUsers, usersToRebuild } from '../../../functions/src/db/backfillRunUsers';
+import { sameSessionContent } from '../../../functions/src/accept/sameSessionContent';
 import { storeRejects } from '../../../functions/src/db/backfillRejects';
+import { sessionKeyOf } from '../../../functions/src/db/focusSessions';
+import { timeZoneSpeller } from '../../../functions/src/db/timeZones';
 import { emptyCounts, finishRun, saveCounts, saveProgress, type BackfillCounts, type BackfillKind } from '../../../functions/src/db/backfillRuns';
-import { rebuildStreaks } from '../../../functions/src/db/streakRebuild';
+import { rebuildStreaksReporting } from '../../../functions/src/db/streakRebuild';
 import { legacyTimeZones, upsertLegacyUsers } from '../../../functions/src/db/users';
 import {
   legacyInstant,
@@ -17,7 +20,7 @@ import {
 import type { Progress } from '../cli/progress';
 import type { LegacySource, SourceItem } from './legacySource';
 import type { RejectsFile } from './rejectsFile';
-import { classifySessionBatch, conflictReject, insertSessionBatch, sameSession } from './sessionBatch';
+import { classifySessionBatch, conflictReject, insertSessionBatch } from './sessionBatch';
 
 /**
  * Points of the loop a test can observe (to kill the process there, say): `inside` a batch's
@@ -243,7 +246,9 @@ async function rebuildAffected(
     if (ids.length === 0) return { counts, interrupted: false };
     const started = Date.now();
     counts = await pool.transaction(async (tx) => {
-      const changed = await rebuildStreaks(tx, ids, { qualifySeconds: settings.qualifySeconds, project: settings.project });
+      const { changed, problems } = await rebuildStreaksReporting(tx, ids, { qualifySeconds: settings.qualifySeconds, project: settings.project });
+      // A user whose rows cannot be rebuilt is named and left as it was; the others of the chunk go on.
+      for (const p of problems) log?.(`user ${p.userId} not rebuilt: ${p.problem}`);
       await markUsersRebuilt(tx, runId, ids);
       const next = { ...counts, usersRebuilt: counts.usersRebuilt + ids.length, usersChanged: counts.usersChanged + changed.length };
       await saveCounts(tx, runId, next);
@@ -284,8 +289,10 @@ async function prepareSessions(
     return at !== null && at >= since.fromMs;
   });
   const zones = await userZones(pool, source, docs);
+  const spell = await timeZoneSpeller(pool);
   const prepared: Prepared<LegacySession> = { records: [], rejects, skipped, duplicates: 0, raw: new Map() };
-  const byId = new Map<string, LegacySession>();
+  // Keyed by (user, id): ids are per user, so two users' sessions with one id are both kept.
+  const byKey = new Map<string, LegacySession>();
   for (const doc of docs) {
     const parsed = parseLegacySession(doc, doc.data, {
       nowMs,
@@ -297,14 +304,21 @@ async function prepareSessions(
       prepared.rejects.push(parsed.reject);
       continue;
     }
-    const session = parsed.session;
+    // PostgreSQL must know the zone too (else every later rebuild of the user fails); stored in its one spelling.
+    const timeZone = spell(parsed.session.timeZone);
+    if (timeZone === null) {
+      prepared.rejects.push({ path: parsed.session.path, reason: 'invalid_timezone', detail: `time zone ${JSON.stringify(parsed.session.timeZone)} is not known to the database`, raw: doc.data });
+      continue;
+    }
+    const session = { ...parsed.session, timeZone };
     prepared.raw.set(session.path, doc.data);
-    const earlier = byId.get(session.sessionId);
-    if (earlier === undefined) byId.set(session.sessionId, session);
-    else if (sameSession(earlier, session)) prepared.duplicates += 1;
-    else prepared.rejects.push(conflictReject(session, `user ${earlier.userId} earlier in this batch`, doc.data));
+    const key = sessionKeyOf(session);
+    const earlier = byKey.get(key);
+    if (earlier === undefined) byKey.set(key, session);
+    else if (sameSessionContent(earlier, session)) prepared.duplicates += 1;
+    else prepared.rejects.push(conflictReject(session, `${earlier.path} earlier in this batch`, doc.data));
   }
-  prepared.records = [...byId.values()];
+  prepared.records = [...byKey.values()];
   return prepared;
 }
 
