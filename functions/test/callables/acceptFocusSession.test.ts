@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { acceptFocusSession, getMyStreak } from '../../src/index';
 import { setRuntime } from '../../src/runtime';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase';
-import { useTestRuntime } from './callableTestRuntime';
+import { useTestRuntime } from '../support/callableTestRuntime';
 
 const fft = functionsTest({ projectId: 'demo-focus-streaks' });
 const accept = fft.wrap(acceptFocusSession);

@@ -3,7 +3,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import * as deployed from '../../src/index';
 import { setRuntime } from '../../src/runtime';
-import { useTestRuntime } from '../callables/callableTestRuntime';
+import { useTestRuntime } from '../support/callableTestRuntime';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase';
 
 // No callable acts for anyone but the signed-in caller: the user is the token's uid, and a field that
@@ -19,6 +19,10 @@ const BODY_MARKER = 'BODY-MARKER-7f3a';
 const validRequests: Record<string, Record<string, unknown>> = {
   acceptFocusSession: { sessionId: 's-1', startTime: '2025-03-09T09:00:00Z', endTime: '2025-03-09T09:45:00Z', timezone: 'UTC' },
   getMyStreak: {},
+  addFriend: { friendId: 'a-friend' },
+  removeFriend: { friendId: 'a-friend' },
+  getFriends: {},
+  getFriendsLeaderboard: { limit: 10, by: 'streak' },
 };
 const OTHER_USER_FIELDS = ['userId', 'uid', 'user_id', 'owner', 'auth'];
 

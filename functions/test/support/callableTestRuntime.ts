@@ -1,7 +1,7 @@
 import { readConfig } from '../../src/config';
 import { InMemoryPublisher } from '../../src/outbox/InMemoryPublisher';
 import { setRuntime, type Runtime } from '../../src/runtime';
-import type { TestDatabase } from '../support/testDatabase';
+import type { TestDatabase } from './testDatabase';
 
 /** Points the handlers at a test database, an in-memory publisher and a fixed clock. */
 export function useTestRuntime(db: TestDatabase, nowIso: string): Runtime & { publisher: InMemoryPublisher; setNow(iso: string): void } {
