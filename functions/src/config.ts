@@ -29,6 +29,8 @@ export const params = {
   publishTimeoutMs: defineInt('PUBLISH_TIMEOUT_MS', { default: 1500, description: 'Longest wait for Pub/Sub after an accept, in ms; the relay publishes what is left.' }),
   qualifyMinutes: defineInt('QUALIFY_MINUTES', { default: DEFAULT_QUALIFY_MINUTES, description: 'Minutes of focus that make a local date qualify.' }),
   maxSessionHours: defineInt('MAX_SESSION_HOURS', { default: DEFAULT_MAX_SESSION_HOURS, description: 'Longest accepted session, in hours (at most 24).' }),
+  friendsMax: defineInt('FRIENDS_MAX', { default: 500, description: 'Most mutual friends a user may have; addFriend past it answers resource-exhausted.' }),
+  pendingRequestsMax: defineInt('PENDING_REQUESTS_MAX', { default: 100, description: 'Most pending outgoing friend requests a user may have; addFriend past it answers resource-exhausted.' }),
 };
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -63,6 +65,9 @@ const envSchema = z.object({
   MAX_SESSION_HOURS: int(1, 24),
   STREAK_TOPIC: z.string().min(1),
   PUBLISH_TIMEOUT_MS: int(50, 60_000),
+  FRIENDS_MAX: int(1, 100_000),
+  PENDING_REQUESTS_MAX: int(1, 100_000),
+  FIREBASE_AUTH_EMULATOR_HOST: z.string().optional(),
   PUBSUB_EMULATOR_HOST: z.string().optional(),
   FIRESTORE_EMULATOR_HOST: z.string().optional(),
   GOOGLE_APPLICATION_CREDENTIALS: z.string().optional(),
@@ -105,10 +110,12 @@ export interface Config {
   maxSessionHours: number;
   streakTopic: string;
   publishTimeoutMs: number;
+  /** Caps of addFriend: mutual friends per user, pending outgoing requests per user. */
+  friends: { max: number; pendingRequestsMax: number };
   /** Deployed in Google Cloud (not the emulator): the embedded database is never an option. */
   deployed: boolean;
   /** Whether real Google clients may be built here (emulator host set or real credentials). */
-  google: { firestore: boolean; pubsub: boolean; projectId?: string };
+  google: { firestore: boolean; pubsub: boolean; auth: boolean; projectId?: string };
 }
 
 export class ConfigError extends Error {
@@ -148,10 +155,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxSessionHours: e.MAX_SESSION_HOURS,
     streakTopic: e.STREAK_TOPIC,
     publishTimeoutMs: e.PUBLISH_TIMEOUT_MS,
+    friends: { max: e.FRIENDS_MAX, pendingRequestsMax: e.PENDING_REQUESTS_MAX },
     deployed,
     google: {
       firestore: Boolean(e.FIRESTORE_EMULATOR_HOST) || (realCredentials && !demoProject),
       pubsub: Boolean(e.PUBSUB_EMULATOR_HOST) || (realCredentials && !demoProject),
+      auth: Boolean(e.FIREBASE_AUTH_EMULATOR_HOST) || (realCredentials && !demoProject),
       projectId: e.GCLOUD_PROJECT,
     },
   };

@@ -7,6 +7,10 @@ import { onSchedule } from 'firebase-functions/scheduler';
 import { handleBridgeLegacySession } from './bridge/bridgeLegacySession';
 import { handleAcceptFocusSession } from './callables/acceptFocusSession';
 import { handleGetMyStreak } from './callables/getMyStreak';
+import { handleAddFriend } from './callables/addFriend';
+import { handleGetFriends } from './callables/getFriends';
+import { handleGetFriendsLeaderboard } from './callables/getFriendsLeaderboard';
+import { handleRemoveFriend } from './callables/removeFriend';
 import { handleRelayStreakOutbox } from './outbox/relayStreakOutbox';
 import { handlePruneTables } from './maintenance/pruneTables';
 import { handleProjectStreak } from './projection/projectStreak';
@@ -14,6 +18,10 @@ import { bridgeLegacySessionOptions, callableOptions, projectStreakOptions, prun
 
 export const acceptFocusSession = onCall(callableOptions, handleAcceptFocusSession);
 export const getMyStreak = onCall(callableOptions, handleGetMyStreak);
+export const addFriend = onCall(callableOptions, handleAddFriend);
+export const removeFriend = onCall(callableOptions, handleRemoveFriend);
+export const getFriends = onCall(callableOptions, handleGetFriends);
+export const getFriendsLeaderboard = onCall(callableOptions, handleGetFriendsLeaderboard);
 export const projectStreak = onMessagePublished(projectStreakOptions, handleProjectStreak);
 export const relayStreakOutbox = onSchedule(relayStreakOutboxOptions, handleRelayStreakOutbox);
 export const bridgeLegacySession = onDocumentCreated(bridgeLegacySessionOptions, handleBridgeLegacySession);

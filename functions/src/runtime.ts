@@ -1,5 +1,6 @@
 import { readConfig, type Config } from './config';
 import type { Database } from './db/pool';
+import { firebaseUserDirectory, type UserDirectory } from './firebase/auth';
 import type { StreakPublisher } from './outbox/publisher';
 
 /** What handlers need at run time, built once per instance on first use (never at import: cold starts). */
@@ -8,6 +9,8 @@ export interface Runtime {
   db: Database;
   publisher: StreakPublisher;
   now(): number;
+  /** Who exists in Firebase Auth (friends); when absent, Firebase Auth itself where it may be reached. */
+  users?: UserDirectory;
 }
 
 let current: Promise<Runtime> | undefined;
@@ -21,7 +24,7 @@ export function getRuntime(): Promise<Runtime> {
   return current;
 }
 
-/** Tests and scripts inject their own database, publisher or clock. */
+/** Tests and scripts inject their own database, publisher, clock or user directory. */
 export function setRuntime(runtime: Runtime | undefined): void {
   current = runtime ? Promise.resolve(runtime) : undefined;
 }
@@ -31,5 +34,10 @@ async function buildRuntime(): Promise<Runtime> {
   const [{ openDatabase }, { createPublisher }] = await Promise.all([import('./db/pool'), import('./outbox/createPublisher')]);
   const config = readConfig();
   const db = await openDatabase(config.database, { deployed: config.deployed });
-  return { config, db, publisher: createPublisher(config), now: Date.now };
+  return { config, db, publisher: createPublisher(config), now: Date.now, users: firebaseUserDirectory(config) };
+}
+
+/** The runtime's user directory, or Firebase Auth (built on first use, only where it may be). */
+export function userDirectory(runtime: Runtime): UserDirectory {
+  return runtime.users ?? firebaseUserDirectory(runtime.config);
 }

@@ -53,8 +53,8 @@ describe('the deployable functions codebase', () => {
   it('lists every deployed function with its trigger, region and options', () => {
     const region = '{{ params.FUNCTIONS_REGION }}';
     const e = manifest.endpoints;
-    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'bridgeLegacySession', 'getMyStreak', 'projectStreak', 'pruneTables', 'relayStreakOutbox']);
-    for (const name of ['acceptFocusSession', 'getMyStreak']) {
+    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'bridgeLegacySession', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'projectStreak', 'pruneTables', 'relayStreakOutbox', 'removeFriend']);
+    for (const name of ['acceptFocusSession', 'getMyStreak', 'addFriend', 'removeFriend', 'getFriends', 'getFriendsLeaderboard']) {
       expect(e[name]).toMatchObject({
         platform: 'gcfv2',
         region,
