@@ -8,7 +8,7 @@ import { migrate } from './lib/migrate/migrator';
 import { describeEmulatorMode, detectEmulatorMode, type EmulatorMode } from './lib/stack/emulatorMode';
 import { startEmulatorStack, type EmulatorStack } from './lib/stack/emulatorStack';
 import { DEMO_PROJECT, firstPortInUse, portsFromFirebaseJson, REPO_ROOT, type EmulatorPorts } from './lib/stack/ports';
-import { startSchedule } from './lib/stack/relaySchedule';
+import { startSchedule } from './lib/stack/schedule';
 
 const spec: CliSpec = {
   name: 'start',
@@ -85,8 +85,8 @@ async function startAll(config: Config, ports: EmulatorPorts, mode: EmulatorMode
   const stack = await startEmulatorStack({ mode, ports, databaseUrl, onLine: quiet ? undefined : (line) => console.log(`  | ${line}`) });
   running.stack = stack;
   if (stack.hosts.pubsub) {
-    running.schedule = await startSchedule({
-      pubsubHost: stack.hosts.pubsub,
+    running.schedule = startSchedule({
+      functionsPort: ports.functions,
       projectId: DEMO_PROJECT,
       functionName: 'relayStreakOutbox',
       everyMs: RELAY_EVERY_MS,

@@ -2,7 +2,7 @@ import type { EmulatorMode } from './emulatorMode';
 import { startFirebaseEmulators, type FirebaseEmulatorName } from './firebaseEmulators';
 import { startFirestoreEmulator } from './firestoreEmulator';
 import { DEMO_PROJECT, LOOPBACK, type EmulatorPorts } from './ports';
-import type { ProcessGroup } from './processGroup';
+import { stopListeners, type ProcessGroup } from './processGroup';
 
 export interface EmulatorStack {
   mode: EmulatorMode;
@@ -33,6 +33,8 @@ export async function startEmulatorStack(options: {
   const started: ProcessGroup[] = [];
   const stop = async () => {
     for (const group of started.reverse()) await group.stop().catch(() => {});
+    // Only ports this stack bound its own emulators to: nothing else listens there.
+    if (mode.kind !== 'none') await stopListeners([ports.pubsub, ports.firestore, ports.firestoreWebsocket]);
   };
   const host = (port: number) => `${LOOPBACK}:${port}`;
   const env: Record<string, string> = { ...options.env, DATABASE_URL: options.databaseUrl };
