@@ -3,14 +3,14 @@ import { z } from 'zod';
 
 /** The home of backfill_runs: one row per backfill run, its options, cursor, counts and status. */
 
-export type BackfillKind = 'sessions' | 'users';
+export type BackfillKind = 'sessions' | 'users' | 'friendships';
 export type BackfillRunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 
 /** What a backfill run did so far; stored in backfill_runs.counts after every batch. */
 export interface BackfillCounts {
   read: number;
   inserted: number;
-  /** Users backfill: existing users whose empty zone was filled. */
+  /** Users backfill: existing users whose empty zone was filled. Friendships: listings that made friends. */
   updated: number;
   duplicates: number;
   rejected: number;
@@ -41,7 +41,7 @@ export interface BackfillRunRow {
 
 const runRow = z.object({
   id: z.string(),
-  kind: z.enum(['sessions', 'users']),
+  kind: z.enum(['sessions', 'users', 'friendships']),
   source: z.string(),
   options: z.record(z.unknown()),
   cursor: z.unknown().default(null),

@@ -82,3 +82,67 @@ export async function listFriends(db: CommonQueryMethods, userId: string): Promi
   lists.outgoing.sort(newestFirst((x) => x.requestedAt));
   return lists;
 }
+
+/** What a batch of legacy listings did (or, dry, would do), counted per listing (lister → friend). */
+export interface LegacyFriendshipCounts {
+  /** One-sided so far: a pending request from the lister was stored. */
+  requested: number;
+  /** The other side listed (in this batch) or asked (stored) too: now friends in both directions. */
+  befriended: number;
+  /** Already friends, or the same request already pending. */
+  unchanged: number;
+}
+
+const legacyCounts = z.object({ requested: z.number(), befriended: z.number(), unchanged: z.number() });
+
+/**
+ * Stores legacy friend listings like addFriend would, set-based: a listing whose reverse is in the
+ * batch or already pending makes a friendship (both directions, the requests deleted); any other
+ * becomes a pending request from the lister. Idempotent. Callers create the users rows first; the
+ * pairs' users rows are locked in id order, like friend_add, so live calls are never crossed.
+ * Caps are not applied: the legacy app had none. `dryRun` classifies and writes nothing.
+ */
+export async function storeLegacyFriendships(
+  db: CommonQueryMethods,
+  listings: readonly { userId: string; friendId: string }[],
+  options: { dryRun: boolean },
+): Promise<LegacyFriendshipCounts> {
+  if (listings.length === 0) return { requested: 0, befriended: 0, unchanged: 0 };
+  const input = sql.unnest(listings.map((l) => [l.userId, l.friendId]), ['text', 'text']);
+  const classified = sql.fragment`
+    input as (select distinct t.r, t.a from ${input} as t(r, a) where t.r <> t.a),
+    classified as (
+      select i.r, i.a,
+             exists (select from friendships f where f.user_id = i.r and f.friend_id = i.a) as already_friends,
+             (exists (select from input j where j.r = i.a and j.a = i.r)
+              or exists (select from friend_requests q where q.requester_id = i.a and q.addressee_id = i.r)) as other_side,
+             exists (select from friend_requests q where q.requester_id = i.r and q.addressee_id = i.a) as own_pending
+      from input i
+    )`;
+  const counts = sql.fragment`
+    select count(*) filter (where not already_friends and not other_side and not own_pending)::int as requested,
+           count(*) filter (where not already_friends and other_side)::int as befriended,
+           count(*) filter (where already_friends or (own_pending and not other_side))::int as unchanged
+    from classified`;
+  try {
+    if (options.dryRun) return await db.one(sql.type(legacyCounts)`with ${classified} ${counts}`);
+    const ids = [...new Set(listings.flatMap((l) => [l.userId, l.friendId]))];
+    await db.query(sql.type(z.object({ id: z.string() }))`select id from users where id = any (${sql.array(ids, 'text')}) order by id for no key update`);
+    return await db.one(sql.type(legacyCounts)`
+      with ${classified},
+      to_friend as (select r, a from classified where not already_friends and other_side),
+      added as (
+        insert into friendships (user_id, friend_id) select r, a from to_friend union select a, r from to_friend
+        on conflict do nothing returning 1),
+      answered as (
+        delete from friend_requests q using to_friend t
+        where (q.requester_id = t.r and q.addressee_id = t.a) or (q.requester_id = t.a and q.addressee_id = t.r) returning 1),
+      asked as (
+        insert into friend_requests (requester_id, addressee_id)
+        select r, a from classified where not already_friends and not other_side and not own_pending
+        on conflict do nothing returning 1)
+      ${counts}`);
+  } catch (error) {
+    throw toDatabaseError(error);
+  }
+}

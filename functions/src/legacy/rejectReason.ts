@@ -13,6 +13,8 @@ export const REJECT_REASONS = [
   'invalid_timezone',
   'missing_timezone',
   'conflict',
+  'invalid_friends',
+  'unknown_friend',
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

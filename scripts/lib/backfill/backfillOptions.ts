@@ -9,15 +9,19 @@ const SESSIONS = ['sessions'] as const;
 /** The command line of `npm run backfill`: `sessions` and `users` each list only their own flags. */
 export const backfillCli: CliSpec = {
   name: 'backfill',
-  description: 'Copy legacy Firestore sessions or users into PostgreSQL, then rebuild the affected streaks in SQL. Idempotent and resumable.',
+  description: 'Copy legacy Firestore sessions, users or friends lists into PostgreSQL (sessions: then rebuild the affected streaks in SQL). Idempotent and resumable.',
   commands: {
     label: 'what to backfill',
-    choices: { sessions: 'legacy sessions/{id} documents (backfill users first: sessions fall back to their zone)', users: 'legacy users/{uid} documents (their time zones)' },
+    choices: {
+      sessions: 'legacy sessions/{id} documents (backfill users first: sessions fall back to their zone)',
+      users: 'legacy users/{uid} documents (their time zones)',
+      friendships: 'legacy users/{uid}.friends arrays: mutual listings become friends, one-sided ones pending requests (backfill users first: listed friends must be known)',
+    },
   },
   flags: [
     { flag: '--from-file', value: '<path>', description: 'NDJSON export, one {"path", "data"} document per line (streamed; any size)' },
     { flag: '--from-firestore', description: 'read Firestore with firebase-admin (emulator or real credentials)' },
-    { flag: '--collection', value: '<id>', description: 'collection to read (default: sessions / users)' },
+    { flag: '--collection', value: '<id>', description: 'collection to read (default: sessions; users for users and friendships)' },
     { flag: '--collection-group', value: '<id>', description: 'read every …/<id>/{doc} subcollection, e.g. users/{uid}/sessions', only: SESSIONS },
     { flag: '--group-parent', value: '<id>', default: 'users', description: 'with --collection-group: the parent collection, for --shard ranges', only: SESSIONS },
     { flag: '--partitions', value: '<n>', int: { min: 1, max: 64 }, default: 1, description: 'Firestore: read N id ranges in parallel' },
@@ -161,7 +165,7 @@ export function parseBackfillFlags(
       plan: {
         kind,
         source: flags.fromFile ? { type: 'file', file: readableFile(flags.fromFile, '--from-file', []) as string } : { type: 'firestore', readTimeMs, shard, partitions },
-        collection: flags.collectionGroup ?? flags.collection ?? kind,
+        collection: flags.collectionGroup ?? flags.collection ?? defaultCollection(kind),
         group,
         groupParent: flags.groupParent,
         batchSize,
@@ -199,7 +203,7 @@ export function planAsFlags(plan: BackfillPlan, files: { report: string | null; 
     if (plan.source.partitions > 1) parts.push(`--partitions ${plan.source.partitions}`);
   }
   if (plan.group) parts.push(`--collection-group ${quote(plan.collection)}`, `--group-parent ${quote(plan.groupParent)}`);
-  else if (plan.collection !== plan.kind) parts.push(`--collection ${quote(plan.collection)}`);
+  else if (plan.collection !== defaultCollection(plan.kind)) parts.push(`--collection ${quote(plan.collection)}`);
   parts.push(`--batch-size ${plan.batchSize}`);
   if (plan.since) parts.push(`--since ${new Date(plan.since.fromMs).toISOString()}`, `--since-field ${quote(plan.since.field)}`);
   if (plan.defaultTimeZone) parts.push(`--default-timezone ${plan.defaultTimeZone}`);
@@ -210,4 +214,9 @@ export function planAsFlags(plan: BackfillPlan, files: { report: string | null; 
   if (files.report) parts.push(`--report ${quote(files.report)}`);
   if (files.rejects) parts.push(`--rejects ${quote(files.rejects)}`);
   return parts.join(' ');
+}
+
+/** The collection a kind reads unless --collection says otherwise: friends lists live in users/{uid}. */
+export function defaultCollection(kind: BackfillKind): string {
+  return kind === 'friendships' ? 'users' : kind;
 }

@@ -2,7 +2,7 @@ import type { BackfillCounts } from '../../../functions/src/db/backfillRuns';
 
 export interface BackfillReport {
   runId: string | null;
-  kind: 'sessions' | 'users';
+  kind: 'sessions' | 'users' | 'friendships';
   source: string;
   dryRun: boolean;
   status: 'completed' | 'failed' | 'interrupted';
@@ -24,10 +24,12 @@ export function formatSummary(r: BackfillReport): string {
     `${r.dryRun ? 'DRY RUN (nothing written): ' : ''}backfill ${r.kind} ${r.status}${r.runId ? ` (run ${r.runId})` : ''}`,
     `  source        ${r.source}`,
     `  read          ${n(c.read)} documents in ${(r.durationMs / 1000).toFixed(1)} s (${n(Math.round(r.docsPerSecond))} docs/s)`,
-    `  ${verb.padEnd(13)} ${n(c.inserted)}`,
+    ...(r.kind === 'friendships'
+      ? [`  ${(r.dryRun ? 'would request' : 'requested').padEnd(13)} ${n(c.inserted)} (one-sided listings: pending requests)`, `  ${(r.dryRun ? 'would befriend' : 'befriended').padEnd(13)} ${n(c.updated)} (listings that made mutual friends)`]
+      : [`  ${verb.padEnd(13)} ${n(c.inserted)}`]),
     ...(r.kind === 'users' ? [`  zone filled   ${n(c.updated)}`] : []),
     `  duplicates    ${n(c.duplicates)}`,
-    `  skipped       ${n(c.skipped)} (other collections${c.skipped ? ' or before --since' : ''})`,
+    `  skipped       ${n(c.skipped)} (other collections${r.kind === 'friendships' ? ', users without friends' : c.skipped ? ' or before --since' : ''})`,
     `  rejected      ${n(c.rejected)}`,
     ...Object.entries(c.rejectsByReason)
       .sort(([, a], [, b]) => b - a)

@@ -35,6 +35,7 @@ export function storeSource(store: LegacyStore, options: StoreSourceOptions): Le
     },
     batches: (after, batchSize) => readBatches(store, options, (after as StoreCursor | null) ?? initial(options.ranges), batchSize),
     userTimeZones: (ids) => store.userTimeZones(ids),
+    existingUsers: store.existingUsers ? (ids) => store.existingUsers!(ids) : undefined,
   };
 }
 

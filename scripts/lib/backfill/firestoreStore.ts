@@ -56,5 +56,11 @@ export async function firestoreStore(db: Firestore, options: FirestoreStoreOptio
       return snapshot.data().count;
     },
     userTimeZones: (userIds: string[]) => readLegacyUserZones(db, userIds, options.usersCollection),
+    async existingUsers(userIds: string[]) {
+      if (userIds.length === 0) return new Set<string>();
+      const users = db.collection(options.usersCollection ?? 'users');
+      const snapshots = await db.getAll(...userIds.map((id) => users.doc(id)), { fieldMask: [] });
+      return new Set(snapshots.filter((s) => s.exists).map((s) => s.id));
+    },
   };
 }

@@ -25,4 +25,6 @@ export interface LegacySource {
   batches(after: unknown, batchSize: number): AsyncIterable<SourceBatch>;
   /** Zones of legacy users/{uid} documents, for sessions without their own (files have none). */
   userTimeZones?(userIds: string[]): Promise<Map<string, string>>;
+  /** Which of these ids have a legacy users/{uid} document (friendships: a listed friend must exist). */
+  existingUsers?(userIds: string[]): Promise<Set<string>>;
 }

@@ -33,6 +33,8 @@ export interface LegacyStore {
   page(query: PageQuery): Promise<StoredDoc[]>;
   count(range: KeyRange, since?: { field: string; from: StoredInstant }): Promise<number | null>;
   userTimeZones(userIds: string[]): Promise<Map<string, string>>;
+  /** Which of these ids have a users/{uid} document. */
+  existingUsers?(userIds: string[]): Promise<Set<string>>;
 }
 
 export function compareInstants(a: StoredInstant, b: StoredInstant): number {

@@ -20,6 +20,7 @@ import {
 import type { Progress } from '../cli/progress';
 import type { LegacySource, SourceItem } from './legacySource';
 import type { RejectsFile } from './rejectsFile';
+import { prepareFriendships, writeFriendshipBatch } from './friendshipBatch';
 import { classifySessionBatch, conflictReject, insertSessionBatch } from './sessionBatch';
 
 /**
@@ -100,11 +101,12 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
     // Reading and parsing batch N+1 overlaps with writing batch N: Node and PostgreSQL work at once.
     const batches = readAhead(source.batches(run?.cursor ?? null, settings.batchSize), async (batch) => {
       const nowMs = now();
+      if (settings.kind === 'friendships') return { batch, sessions: null, users: null, friendships: await prepareFriendships(pool, source, batch.items, settings.collection) };
       return settings.kind === 'sessions'
-        ? { batch, sessions: await prepareSessions(pool, source, batch.items, settings, nowMs), users: null }
-        : { batch, sessions: null, users: prepareUsers(batch.items) };
+        ? { batch, sessions: await prepareSessions(pool, source, batch.items, settings, nowMs), users: null, friendships: null }
+        : { batch, sessions: null, users: prepareUsers(batch.items), friendships: null };
     });
-    for await (const { batch, sessions, users: usersPrepared } of batches) {
+    for await (const { batch, sessions, users: usersPrepared, friendships } of batches) {
       batchNumber += 1;
       const next = structuredClone(counts);
       next.read += batch.items.length;
@@ -138,6 +140,27 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
         else await pool.connect((c) => write(c as never));
         afterCommit();
         afterCommit = () => {};
+      } else if (friendships) {
+        const prepared = friendships;
+        rejects = prepared.rejects;
+        next.skipped += prepared.skipped;
+        const write = async (tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]) => {
+          const outcome = await writeFriendshipBatch(tx, prepared, { dryRun: !run });
+          crash.at('inside', batchNumber);
+          // Per listing: inserted = pending requests stored, updated = listings that made friends, duplicates = already so.
+          next.inserted += outcome.requested;
+          next.updated += outcome.befriended;
+          next.duplicates += outcome.unchanged;
+          tally(next, rejects);
+          if (!run) return;
+          await storeRejects(tx, run.id, rejects);
+          await saveProgress(tx, run.id, batch.cursor, next);
+        };
+        if (run) await pool.transaction(async (tx) => {
+          await relaxCommit(tx);
+          await write(tx);
+        });
+        else await pool.connect((c) => write(c as never));
       } else {
         const prepared = usersPrepared as Prepared<LegacyUser>;
         rejects = prepared.rejects;
@@ -260,7 +283,7 @@ async function rebuildAffected(
   }
 }
 
-function targetDocs(items: readonly SourceItem[], kind: BackfillKind, accept: (doc: ExportDocument) => boolean) {
+function targetDocs(items: readonly SourceItem[], kind: 'sessions' | 'users', accept: (doc: ExportDocument) => boolean) {
   const docs: ExportDocument[] = [];
   const rejects: Reject[] = [];
   let skipped = 0;

@@ -1,0 +1,76 @@
+import type { CommonQueryMethods, DatabasePool } from 'slonik';
+import { storeLegacyFriendships, type LegacyFriendshipCounts } from '../../../functions/src/db/friendships';
+import { ensureUsers, unknownUsers } from '../../../functions/src/db/users';
+import { misplacedLine, parseLegacyFriends, type LegacyFriendListing, type Reject } from '../../../functions/src/legacy';
+import type { LegacySource, SourceItem } from './legacySource';
+
+export interface PreparedFriendships {
+  /** Listings of known users only: (lister, friend). */
+  listings: { userId: string; friendId: string }[];
+  /** Every uid the listings name, to create as users rows before the friendships. */
+  users: string[];
+  rejects: Reject[];
+  /** Documents of other collections, and users without a friends field. */
+  skipped: number;
+}
+
+/**
+ * Parses a batch of legacy users/{uid} documents into friend listings. A listed uid must be a known
+ * user: a SQL user (the users backfill stores every legacy users/{uid}), a lister of this batch, or
+ * (Firestore) an existing users/{uid} document. A document's unknown or malformed entries are one
+ * reject (unknown_friend or invalid_friends) naming them all; its other entries are still stored.
+ */
+export async function prepareFriendships(pool: DatabasePool, source: LegacySource, items: readonly SourceItem[], collection: string): Promise<PreparedFriendships> {
+  const prepared: PreparedFriendships = { listings: [], users: [], rejects: [], skipped: 0 };
+  const parsed: { listing: LegacyFriendListing; raw: unknown }[] = [];
+  for (const item of items) {
+    if (item.reject) {
+      prepared.rejects.push(item.reject);
+      continue;
+    }
+    const misplaced = misplacedLine(item.doc, 'users');
+    if (misplaced) {
+      prepared.rejects.push(misplaced);
+      continue;
+    }
+    if (item.doc.collection !== collection || item.doc.parentId !== null) {
+      prepared.skipped += 1;
+      continue;
+    }
+    const result = parseLegacyFriends(item.doc, item.doc.data);
+    if (result.ok === 'skip') prepared.skipped += 1;
+    else if (result.ok === false) prepared.rejects.push(result.reject);
+    else parsed.push({ listing: result.listing, raw: item.doc.data });
+  }
+
+  const listers = new Set(parsed.map((p) => p.listing.userId));
+  const named = [...new Set(parsed.flatMap((p) => p.listing.friendIds))].filter((id) => !listers.has(id));
+  let unknown = new Set(await unknownUsers(pool, named));
+  if (unknown.size > 0 && source.existingUsers) {
+    const existing = await source.existingUsers([...unknown]);
+    unknown = new Set([...unknown].filter((id) => !existing.has(id)));
+  }
+  const users = new Set<string>();
+  for (const { listing, raw } of parsed) {
+    const missing = listing.friendIds.filter((id) => unknown.has(id));
+    if (listing.invalid.length > 0) {
+      prepared.rejects.push({ path: listing.path, reason: 'invalid_friends', detail: `not user ids: ${listing.invalid.join(', ')}${missing.length ? `; unknown: ${missing.join(', ')}` : ''}`.slice(0, 2000), raw });
+    } else if (missing.length > 0) {
+      prepared.rejects.push({ path: listing.path, reason: 'unknown_friend', detail: `no such user: ${missing.join(', ')}`.slice(0, 2000), raw });
+    }
+    users.add(listing.userId);
+    for (const friendId of listing.friendIds) {
+      if (unknown.has(friendId)) continue;
+      users.add(friendId);
+      prepared.listings.push({ userId: listing.userId, friendId });
+    }
+  }
+  prepared.users = [...users];
+  return prepared;
+}
+
+/** Writes a prepared batch (in the caller's transaction): the users rows, then the friendships and requests. */
+export async function writeFriendshipBatch(tx: CommonQueryMethods, prepared: PreparedFriendships, options: { dryRun: boolean }): Promise<LegacyFriendshipCounts> {
+  if (!options.dryRun) await ensureUsers(tx, prepared.users);
+  return storeLegacyFriendships(tx, prepared.listings, options);
+}
