@@ -101,7 +101,8 @@ export function issuesFromZod(error: z.ZodError): FieldIssue[] {
 }
 
 // Friends and leaderboards. A friend is named by their Firebase Auth uid.
-const friendIdSchema = z.string().min(1).max(128);
+// PostgreSQL text cannot hold U+0000: such an id would fail in SQL (internal) instead of at the edge.
+const friendIdSchema = z.string().min(1).max(128).regex(/^[^\u0000]*$/, 'must not contain the character U+0000');
 
 export const addFriendRequestSchema = z.object({ friendId: friendIdSchema }).strict();
 export type AddFriendRequest = z.infer<typeof addFriendRequestSchema>;
