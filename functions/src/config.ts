@@ -31,6 +31,12 @@ export const params = {
   maxSessionHours: defineInt('MAX_SESSION_HOURS', { default: DEFAULT_MAX_SESSION_HOURS, description: 'Longest accepted session, in hours (at most 24).' }),
   friendsMax: defineInt('FRIENDS_MAX', { default: 500, description: 'Most mutual friends a user may have; addFriend past it answers resource-exhausted.' }),
   pendingRequestsMax: defineInt('PENDING_REQUESTS_MAX', { default: 100, description: 'Most pending outgoing friend requests a user may have; addFriend past it answers resource-exhausted.' }),
+  acceptRatePerMinute: defineInt('ACCEPT_RATE_PER_MINUTE', { default: 60, description: 'acceptFocusSession calls per user per minute, sustained (token bucket); past it resource-exhausted with details.retryAfterSeconds.' }),
+  acceptRateBurst: defineInt('ACCEPT_RATE_BURST', { default: 120, description: 'acceptFocusSession calls a user may make at once before ACCEPT_RATE_PER_MINUTE applies.' }),
+  friendsRatePerMinute: defineInt('FRIENDS_RATE_PER_MINUTE', { default: 30, description: 'addFriend calls, and separately removeFriend calls, per user per minute, sustained; past it resource-exhausted.' }),
+  friendsRateBurst: defineInt('FRIENDS_RATE_BURST', { default: 60, description: 'addFriend (and removeFriend) calls a user may make at once before FRIENDS_RATE_PER_MINUTE applies.' }),
+  mutationRatePerMinute: defineInt('MUTATION_RATE_PER_MINUTE', { default: 10, description: 'Calls per user per minute of each other mutating callable (deleteMyData), sustained; past it resource-exhausted.' }),
+  mutationRateBurst: defineInt('MUTATION_RATE_BURST', { default: 20, description: 'Calls of each other mutating callable a user may make at once before MUTATION_RATE_PER_MINUTE applies.' }),
 };
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -67,6 +73,12 @@ const envSchema = z.object({
   PUBLISH_TIMEOUT_MS: int(50, 60_000),
   FRIENDS_MAX: int(1, 100_000),
   PENDING_REQUESTS_MAX: int(1, 100_000),
+  ACCEPT_RATE_PER_MINUTE: int(1, 1_000_000),
+  ACCEPT_RATE_BURST: int(1, 1_000_000),
+  FRIENDS_RATE_PER_MINUTE: int(1, 1_000_000),
+  FRIENDS_RATE_BURST: int(1, 1_000_000),
+  MUTATION_RATE_PER_MINUTE: int(1, 1_000_000),
+  MUTATION_RATE_BURST: int(1, 1_000_000),
   FIREBASE_AUTH_EMULATOR_HOST: z.string().optional(),
   PUBSUB_EMULATOR_HOST: z.string().optional(),
   FIRESTORE_EMULATOR_HOST: z.string().optional(),
@@ -112,6 +124,11 @@ export interface Config {
   publishTimeoutMs: number;
   /** Caps of addFriend: mutual friends per user, pending outgoing requests per user. */
   friends: { max: number; pendingRequestsMax: number };
+  /**
+   * Per-user token buckets of the mutating callables: `accept` (acceptFocusSession), `friends` (addFriend
+   * and removeFriend, a bucket each), `other` (any other mutating callable, a bucket each).
+   */
+  rateLimits: Record<'accept' | 'friends' | 'other', { perMinute: number; burst: number }>;
   /** Deployed in Google Cloud (not the emulator): the embedded database is never an option. */
   deployed: boolean;
   /** Whether real Google clients may be built here (emulator host set or real credentials). */
@@ -156,6 +173,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streakTopic: e.STREAK_TOPIC,
     publishTimeoutMs: e.PUBLISH_TIMEOUT_MS,
     friends: { max: e.FRIENDS_MAX, pendingRequestsMax: e.PENDING_REQUESTS_MAX },
+    rateLimits: {
+      accept: { perMinute: e.ACCEPT_RATE_PER_MINUTE, burst: e.ACCEPT_RATE_BURST },
+      friends: { perMinute: e.FRIENDS_RATE_PER_MINUTE, burst: e.FRIENDS_RATE_BURST },
+      other: { perMinute: e.MUTATION_RATE_PER_MINUTE, burst: e.MUTATION_RATE_BURST },
+    },
     deployed,
     google: {
       firestore: Boolean(e.FIRESTORE_EMULATOR_HOST) || (realCredentials && !demoProject),

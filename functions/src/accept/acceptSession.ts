@@ -1,7 +1,8 @@
 import type { DatabasePool } from 'slonik';
 import { toStreakEvent } from '../contract/streakEvent';
-import { readForAccept, writeAccept, type AcceptRead } from '../db/acceptQueries';
+import { readForAccept, releaseAcceptLock, writeAcceptLocking, type AcceptRead, type RateLimit } from '../db/acceptQueries';
 import { DatabaseUnavailableError, toDatabaseError } from '../db/errors';
+import { RateLimitedError } from '../db/RateLimitedError';
 import { timeZoneSpeller } from '../db/timeZones';
 import { NEW_USER_STREAK, type StoredStreak } from '../db/userStreaks';
 import { affectedDates, applySession, latestZone, overlapWindow, type SessionTimes } from '../domain';
@@ -27,6 +28,11 @@ export interface AcceptSessionOptions {
    * waits for the scheduled relay (benchmarks, tests of the relay).
    */
   publish?: { publisher: StreakPublisher; timeoutMs: number };
+  /**
+   * The caller's rate limit (callables): the first read takes a token, so a duplicate or a conflict
+   * costs one too; retries within this accept do not. Refused: RateLimitedError, nothing read or written.
+   */
+  rateLimit?: RateLimit;
 }
 
 export interface AcceptSessionResult {
@@ -37,9 +43,9 @@ export interface AcceptSessionResult {
   outboxId: string | null;
 }
 
-// Each 'stale' answer means another accept of the same user committed, so the loop always makes
-// progress; the bound only turns a pathological pile-up into a retryable error.
-const MAX_ATTEMPTS = 200;
+// A stale answer leaves the user's lock with the writer, so the next write is almost never stale
+// again; the bound is for writers that skip the lock (rebuilds, backfill) piling up.
+const MAX_ATTEMPTS = 20;
 
 /**
  * Accepts one session, whoever sends it (callable, bridge). After the commit it tries to publish
@@ -57,8 +63,10 @@ export async function acceptSession(pool: DatabasePool, input: AcceptSessionInpu
 
 /**
  * The write: read what the session touches, compute with the domain, then write everything in one
- * transaction that holds the user's row lock and proves the read is still current. Only the dates
+ * transaction that holds the user's lock and proves the read is still current. Only the dates
  * the session touches are read, so the cost does not grow with the user's history.
+ * Statements: read, write (2); under contention read, stale write answering a fresh read under the
+ * user's lock, write (3): N concurrent accepts of one user cost at most 3N, never retry rounds.
  */
 async function writeSession(pool: DatabasePool, given: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
   const now = options.now ?? Date.now;
@@ -71,20 +79,40 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
     const { userId, sessionId, session } = input;
     const dates = affectedDates(session);
     const window = overlapWindow(dates);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const read = await readForAccept(pool, { userId, sessionId, window, dates });
-      const stored = read.streak ?? NEW_USER_STREAK;
-      if (read.existing) {
-        // Rows stored before zones were spelled one way compare by their spelling now.
-        const existing = { ...read.existing, timeZone: spell(read.existing.timeZone) ?? read.existing.timeZone };
-        if (!sameSessionContent(existing, { userId, ...session })) throw new SessionConflictError(sessionId);
-        return { accepted: false, streak: stored, outboxId: null };
+    const args = { userId, sessionId, window, dates };
+    const first = options.rateLimit ? await readForAccept(pool, args, options.rateLimit) : await readForAccept(pool, args);
+    if ('retryAfterSeconds' in first) throw new RateLimitedError(options.rateLimit!.action, first.retryAfterSeconds);
+
+    const answerStored = (read: AcceptRead): AcceptSessionResult => {
+      // Rows stored before zones were spelled one way compare by their spelling now.
+      const existing = { ...read.existing!, timeZone: spell(read.existing!.timeZone) ?? read.existing!.timeZone };
+      if (!sameSessionContent(existing, { userId, ...session })) throw new SessionConflictError(sessionId);
+      return { accepted: false, streak: read.streak ?? NEW_USER_STREAK, outboxId: null };
+    };
+    if (first.existing) return answerStored(first);
+
+    // The writes share one connection: a stale answer leaves the user's lock with it until the next write.
+    return await pool.connect(async (connection) => {
+      let read: AcceptRead = first;
+      let lockHeld = false;
+      try {
+        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+          if (read.existing) return answerStored(read);
+          const plan = planWrite(input, read, read.streak ?? NEW_USER_STREAK, options.qualifySeconds, now());
+          const written = await writeAcceptLocking(connection, plan.write, { lockHeld, window, dates });
+          if (written.status === 'written') {
+            lockHeld = false;
+            return { accepted: true, streak: plan.streak, outboxId: written.outboxId };
+          }
+          // fresh is null when the session id was taken meanwhile (no lock taken then): read again.
+          if (written.fresh) lockHeld = true;
+          read = written.fresh ?? (await readForAccept(connection, args));
+        }
+        throw new DatabaseUnavailableError(`too much contention accepting session ${given.sessionId}; retry later`);
+      } finally {
+        if (lockHeld) await releaseAcceptLock(connection, userId).catch(() => undefined);
       }
-      const plan = planWrite(input, read, stored, options.qualifySeconds, now());
-      const written = await writeAccept(pool, plan.write);
-      if (written.status === 'written') return { accepted: true, streak: plan.streak, outboxId: written.outboxId };
-    }
-    throw new DatabaseUnavailableError(`too much contention accepting session ${given.sessionId}; retry later`);
+    });
   } catch (error) {
     throw toDatabaseError(error);
   }

@@ -3,6 +3,7 @@ import { invalidArgumentDetails, type AcceptFocusSessionResponse } from '../cont
 import { getRuntime } from '../runtime';
 import { logs } from './logs';
 import { parseAcceptRequest } from './parseAcceptRequest';
+import { rateLimitFor } from './rateLimitFor';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
 
@@ -24,7 +25,8 @@ export async function handleAcceptFocusSession(request: CallableRequest<unknown>
     const result = await acceptSession(
       db.pool,
       { userId: uid, sessionId: parsed.sessionId, session: parsed.session, source: 'callable' },
-      { qualifySeconds: config.qualifySeconds, now, publish: { publisher, timeoutMs: config.publishTimeoutMs } },
+      // The rate limit's token is taken inside the accept's first read: no extra round trip.
+      { qualifySeconds: config.qualifySeconds, now, publish: { publisher, timeoutMs: config.publishTimeoutMs }, rateLimit: rateLimitFor(config, 'acceptFocusSession') },
     );
     if (!result.accepted) logs.sessionDuplicate(context);
     const { active: _active, ...streak } = toStreak(uid, result.streak, now());

@@ -49,6 +49,12 @@ export const logs = {
   friendRemoved(context: CallContext, friendId: string, removed: string): void {
     logger.info('callable: friend removed', { ...context, friendId, removed });
   },
+  rateLimited(context: CallContext, retryAfterSeconds: number): void {
+    logger.warn('callable: call refused, per-user rate limit reached', { ...context, retryAfterSeconds });
+  },
+  firestoreUnavailable(context: CallContext, error: string): void {
+    logger.error('callable: Firestore unavailable, answered unavailable', { ...context, error });
+  },
   userLookupUnavailable(context: CallContext, error: string): void {
     logger.error('callable: Firebase Auth lookup unavailable, answered unavailable', { ...context, error });
   },

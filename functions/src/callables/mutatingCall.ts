@@ -1,10 +1,16 @@
 import type { Runtime } from '../runtime';
 import type { CallContext } from './logs';
+import { rateLimitFor } from './rateLimitFor';
 
 /**
  * Every mutating callable runs its work through here, after auth and validation and before it
- * touches anything: the one place for per-user checks of mutations (the per-user rate limit goes here).
+ * touches anything: the one place for per-user checks of mutations. The per-user rate limit takes
+ * a token of the callable's bucket first (one statement; acceptFocusSession takes its token inside
+ * its read instead, so its write path keeps two round trips). Refused: RateLimitedError, and the
+ * work never runs.
  */
-export async function mutatingCall<T>(_runtime: Runtime, _context: CallContext & { uid: string }, work: () => Promise<T>): Promise<T> {
+export async function mutatingCall<T>(runtime: Runtime, context: CallContext & { uid: string }, work: () => Promise<T>): Promise<T> {
+  const { takeRateToken } = await import('../db/rateLimits');
+  await takeRateToken(runtime.db.pool, context.uid, rateLimitFor(runtime.config, context.fn));
   return work();
 }

@@ -4,6 +4,7 @@ import { UnknownTimeZoneError } from '../accept/UnknownTimeZoneError';
 import { ConfigError } from '../config';
 import { isUnavailable } from '../db/errors';
 import { FriendCapError } from '../db/FriendCapError';
+import { RateLimitedError } from '../db/RateLimitedError';
 import { AuthNotConfiguredError, AuthUnavailableError } from '../firebase/auth';
 import { logs, type CallContext } from './logs';
 
@@ -22,6 +23,10 @@ export function toHttpsError(error: unknown, context: CallContext): HttpsError {
     const issues = [{ field: 'timezone', code: 'invalid_timezone', message: 'timezone must be an IANA time zone name such as Europe/Paris' }];
     logs.sessionRejected(context, issues);
     return new HttpsError('invalid-argument', 'The focus session is invalid; see details.issues.', { issues });
+  }
+  if (error instanceof RateLimitedError) {
+    logs.rateLimited(context, error.retryAfterSeconds);
+    return new HttpsError('resource-exhausted', `Too many calls; retry in ${error.retryAfterSeconds} s.`, { retryAfterSeconds: error.retryAfterSeconds });
   }
   if (error instanceof FriendCapError) {
     logs.friendCapReached(context, context.friendId ?? '', error.cap, error.limit);

@@ -23,14 +23,35 @@ export type AcceptRead = z.infer<typeof readResult>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** A per-user token bucket: `perMinute` sustained, up to `burst` at once. */
+export interface RateLimit {
+  /** The bucket's name: the callable it limits. */
+  action: string;
+  perMinute: number;
+  burst: number;
+}
+
+const limitedResult = z.object({ retryAfterSeconds: z.number().int().min(1) });
+
+type ReadArgs = { userId: string; sessionId: string; window: { fromMs: number; toMs: number }; dates: readonly LocalDate[] };
+
 /** Everything the domain needs to accept a session, in one statement. */
-export async function readForAccept(
-  db: CommonQueryMethods,
-  args: { userId: string; sessionId: string; window: { fromMs: number; toMs: number }; dates: readonly LocalDate[] },
-): Promise<AcceptRead> {
+export async function readForAccept(db: CommonQueryMethods, args: ReadArgs): Promise<AcceptRead>;
+/** The same statement first takes a token of `rateLimit` (no extra round trip); refused: nothing is read. */
+export async function readForAccept(db: CommonQueryMethods, args: ReadArgs, rateLimit: RateLimit): Promise<AcceptRead | { retryAfterSeconds: number }>;
+export async function readForAccept(db: CommonQueryMethods, args: ReadArgs, rateLimit?: RateLimit): Promise<AcceptRead | { retryAfterSeconds: number }> {
   const { userId, sessionId, window, dates } = args;
-  return db.oneFirst(sql.type(z.object({ result: readResult }))`
-    select accept_session_read(
+  if (!rateLimit) {
+    return db.oneFirst(sql.type(z.object({ result: readResult }))`
+      select accept_session_read(
+        ${userId}, ${sessionId},
+        ${iso(window.fromMs)}::timestamptz, ${iso(window.toMs)}::timestamptz,
+        ${dates[0]}::date, ${dates[dates.length - 1]}::date
+      ) as result`);
+  }
+  return db.oneFirst(sql.type(z.object({ result: z.union([limitedResult, readResult]) }))`
+    select accept_session_read_limited(
+      ${rateLimit.action}, ${rateLimit.perMinute}::float8, ${rateLimit.burst}::float8,
       ${userId}, ${sessionId},
       ${iso(window.fromMs)}::timestamptz, ${iso(window.toMs)}::timestamptz,
       ${dates[0]}::date, ${dates[dates.length - 1]}::date
@@ -77,6 +98,45 @@ export async function writeAccept(db: CommonQueryMethods, w: AcceptWrite): Promi
     if (hasSqlState(error, SESSION_ID_TAKEN)) return { status: 'stale' as const, outboxId: null };
     throw error;
   });
+}
+
+/**
+ * The write under the user's lock (sql/009): 'written', or 'stale' with a fresh read taken under the
+ * lock, which this connection then holds until its next write ('written' releases it). `lockHeld`:
+ * this connection holds it from a previous stale answer. Run on one connection (pool.connect).
+ */
+export async function writeAcceptLocking(
+  db: CommonQueryMethods,
+  w: AcceptWrite,
+  read: { lockHeld: boolean; window: { fromMs: number; toMs: number }; dates: readonly LocalDate[] },
+): Promise<{ status: 'written'; outboxId: string | null } | { status: 'stale'; fresh: AcceptRead | null }> {
+  const c = w.change;
+  const row = await db
+    .one(sql.type(z.object({ status: z.enum(['written', 'stale']), outboxId: z.coerce.string().nullable(), fresh: readResult.nullable() }))`
+    select status, outbox_id as "outboxId", fresh from accept_session_write_locking(
+      ${read.lockHeld}, ${iso(read.window.fromMs)}::timestamptz, ${iso(read.window.toMs)}::timestamptz,
+      ${read.dates[0]}::date, ${read.dates[read.dates.length - 1]}::date,
+      ${w.userId}, ${w.sessionId}, ${iso(w.session.startMs)}::timestamptz, ${iso(w.session.endMs)}::timestamptz,
+      ${w.session.timeZone}, ${w.source}, ${w.expectedRevision}::bigint,
+      ${sql.array([...w.credits.keys()], 'date')}, ${sql.array([...w.credits.values()], 'int4')},
+      ${sql.array(w.removedRuns.map((r) => r.start), 'date')},
+      ${sql.array(w.addedRuns.map((r) => r.start), 'date')}, ${sql.array(w.addedRuns.map((r) => r.end), 'date')},
+      ${w.zone},
+      ${c?.currentStreak ?? null}::int, ${c?.longestStreak ?? null}::int,
+      ${c?.lastQualifiedDate ?? null}::date, ${c?.qualifiedDaysCount ?? null}::int,
+      ${c?.version ?? null}::bigint, ${c ? sql.jsonb(c.payload as never) : null}::jsonb
+    )`)
+    .catch((error: unknown) => {
+      // The session id was taken after the read: nothing written, no lock taken by this statement.
+      if (hasSqlState(error, SESSION_ID_TAKEN)) return { status: 'stale' as const, outboxId: null, fresh: null };
+      throw error;
+    });
+  return row.status === 'written' ? { status: 'written', outboxId: row.outboxId } : { status: 'stale', fresh: row.fresh };
+}
+
+/** Releases the user's lock a stale answer left with this connection (only after a failed write). */
+export async function releaseAcceptLock(db: CommonQueryMethods, userId: string): Promise<void> {
+  await db.query(sql.type(z.object({ released: z.boolean() }))`select pg_advisory_unlock(accept_session_lock_key(${userId})) as released`);
 }
 
 // Raised by accept_session_write when another writer took the session id after our read.
