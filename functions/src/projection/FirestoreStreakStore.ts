@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { StreakEvent } from '../contract/streakEvent';
 import { toStreakDocument, type StreakDocument } from './streakDocument';
 import { storedVersionOf, type StoreOutcome, type StreakStore } from './streakStore';
+import { isStreakTombstone, type StreakTombstone, type StreakTombstoneStore, type TombstoneOutcome } from './streakTombstone';
 
 export const STREAKS_COLLECTION = 'streaks';
 
@@ -17,7 +18,7 @@ const FAILED_PRECONDITION = 9;
  * otherwise queue on the document's lock and time out, while here the loser re-reads, sees a newer
  * version and stops.
  */
-export class FirestoreStreakStore implements StreakStore {
+export class FirestoreStreakStore implements StreakStore, StreakTombstoneStore {
   constructor(
     private readonly firestore: Firestore,
     private readonly timestamp: (date: Date) => Timestamp,
@@ -33,7 +34,8 @@ export class FirestoreStreakStore implements StreakStore {
       if (storedVersion !== null && storedVersion >= event.version) return { written: false, storedVersion };
       try {
         if (!snapshot.exists) await ref.create(document);
-        else if (typeof data?.version !== 'number') await this.replaceLegacy(ref, document, event.version);
+        // A tombstone is replaced whole too: its deleted and expireAt must not survive into the new streak.
+        else if (typeof data?.version !== 'number' || isStreakTombstone(data)) await this.replaceLegacy(ref, document, event.version);
         // Every field of the contract is written, so the update leaves exactly the contract's fields.
         else await ref.update(document, { lastUpdateTime: snapshot.updateTime! });
         return { written: true, previousVersion: storedVersion };
@@ -43,6 +45,20 @@ export class FirestoreStreakStore implements StreakStore {
         // Someone wrote in between: read again and decide again.
       }
     }
+  }
+
+  /** The deleted user's document becomes an id-only tombstone, in a transaction; a newer streak (recorded since) stays. */
+  async writeTombstone(userId: string, versionFloor: number, expireAt: Date): Promise<TombstoneOutcome> {
+    const ref = this.firestore.collection(STREAKS_COLLECTION).doc(userId);
+    const tombstone: StreakTombstone<Timestamp> = { userId, version: versionFloor, deleted: true, expireAt: this.timestamp(expireAt) };
+    return this.firestore.runTransaction(async (tx) => {
+      const current = await tx.get(ref);
+      const data = current.exists ? current.data() : undefined;
+      const storedVersion = storedVersionOf(data);
+      if (storedVersion !== null && storedVersion > versionFloor && !isStreakTombstone(data)) return { written: false, storedVersion };
+      tx.set(ref, tombstone);
+      return { written: true, previousVersion: storedVersion };
+    });
   }
 
   /** A legacy document (written before the projection existed) is replaced whole, once, in a transaction. */
