@@ -55,9 +55,9 @@ export function boardStatement(kind: BoardKind, userId: string, nowMs: number, l
       from (select (${now} at time zone coalesce((select s.timezone from user_streaks s where s.user_id = ${userId}), 'UTC'))::date as d) today
     ),
     members as (
-      select ${userId}::text as user_id
+      select f.friend_id as user_id from friendships f where f.user_id = ${userId}
       union all
-      select f.friend_id from friendships f where f.user_id = ${userId}
+      select ${userId}::text
     ),
     scored as (
       select m.user_id,
@@ -66,7 +66,12 @@ export function boardStatement(kind: BoardKind, userId: string, nowMs: number, l
              coalesce((${now} at time zone s.timezone)::date <= s.last_qualified_date + 1, false) as active,
              (coalesce((select sum(d.focus_seconds) from daily_focus d
                         where d.user_id = m.user_id and d.local_date between w.week_start and w.week_start + 6), 0) / 60)::int as week_focus_minutes
-      from members m cross join week w left join user_streaks s on s.user_id = m.user_id
+      from members m cross join week w
+      -- One primary-key probe per member: the LIMIT keeps the planner from turning this into a hash
+      -- join that would read all of user_streaks once the friends list looks long enough.
+      left join lateral (
+        select s.current_streak, s.longest_streak, s.last_qualified_date, s.timezone from user_streaks s where s.user_id = m.user_id limit 1
+      ) s on true
     ),
     ranked as (
       select scored.*, rank() over (order by ${RANK_KEYS[kind]}) as rank,

@@ -60,13 +60,13 @@ export async function listFriends(db: CommonQueryMethods, userId: string): Promi
   let rows: readonly z.infer<typeof listRow>[];
   try {
     rows = await db.any(sql.type(listRow)`
-      (select 'friend' as kind, f.friend_id as "userId", to_char(f.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at from friendships f
+      (select 'friend' as kind, f.friend_id as "userId", to_char(f.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at from friendships f
         where f.user_id = ${userId} order by f.created_at desc, f.friend_id limit ${FRIEND_LIST_MAX})
       union all
-      (select 'incoming', r.requester_id, to_char(r.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') from friend_requests r
+      (select 'incoming', r.requester_id, to_char(r.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') from friend_requests r
         where r.addressee_id = ${userId} order by r.created_at desc, r.requester_id limit ${FRIEND_LIST_MAX})
       union all
-      (select 'outgoing', r.addressee_id, to_char(r.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') from friend_requests r
+      (select 'outgoing', r.addressee_id, to_char(r.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') from friend_requests r
         where r.requester_id = ${userId} order by r.created_at desc, r.addressee_id limit ${FRIEND_LIST_MAX})`);
   } catch (error) {
     throw toDatabaseError(error);

@@ -84,7 +84,7 @@ describe('friendships in SQL', () => {
     await addFriendship(db.pool, 'lis', 'l3', CAPS);
     await addFriendship(db.pool, 'lis', 'l4', CAPS);
     const lists = await listFriends(db.pool, 'lis');
-    expect(lists.friends).toEqual([{ userId: 'l1', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) }]);
+    expect(lists.friends).toEqual([{ userId: 'l1', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/) }]);
     expect(lists.incoming.map((r) => r.userId)).toEqual(['l2']);
     expect(lists.outgoing.map((r) => r.userId)).toEqual(['l4', 'l3']);
     expect(Date.parse(lists.outgoing[0]!.requestedAt)).toBeGreaterThanOrEqual(Date.parse(lists.outgoing[1]!.requestedAt));
