@@ -31,7 +31,7 @@ module.exports = {
       ...base,
       displayName: 'integration',
       testMatch: ['<rootDir>/functions/test/**/*.test.ts', '<rootDir>/scripts/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/functions/test/domain/', '<rootDir>/functions/test/emulators/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/functions/test/domain/', '<rootDir>/functions/test/emulators/', '<rootDir>/functions/test/faults/'],
     },
   ],
 };
