@@ -33,6 +33,11 @@ export interface AcceptSessionOptions {
    * costs one too; retries within this accept do not. Refused: RateLimitedError, nothing read or written.
    */
   rateLimit?: RateLimit;
+  /**
+   * Longest wait, in ms, behind this instance's earlier accepts of the same user (they run one at a
+   * time per pool); past it DatabaseUnavailableError. Default 3000 (DB_ACQUIRE_TIMEOUT_MS's default).
+   */
+  maxQueueWaitMs?: number;
 }
 
 export interface AcceptSessionResult {
@@ -52,13 +57,44 @@ const MAX_ATTEMPTS = 20;
  * the outbox row at once (bounded wait, never throws); whatever is not published waits for the relay.
  */
 export async function acceptSession(pool: DatabasePool, input: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
-  const result = await writeSession(pool, input, options);
+  const result = await oneAtATime(pool, input.userId, options.maxQueueWaitMs ?? 3000, () => writeSession(pool, input, options));
   if (result.outboxId && options.publish) {
     // Loaded on first publish: the publish path is not needed to commit.
     const { publishOutboxRow } = await import('../outbox/publishOutboxRow');
     await publishOutboxRow(pool, options.publish.publisher, result.outboxId, options.publish.timeoutMs);
   }
   return result;
+}
+
+// One user's accepts in one instance run one at a time: concurrent ones would only contend for the
+// user's lock, each holding a pooled connection while it waits, and starve other users. Across
+// instances the user's lock in PostgreSQL serializes them (writeSession).
+const userQueues = new WeakMap<DatabasePool, Map<string, Promise<void>>>();
+
+async function oneAtATime<T>(pool: DatabasePool, userId: string, maxWaitMs: number, work: () => Promise<T>): Promise<T> {
+  let queue = userQueues.get(pool);
+  if (!queue) userQueues.set(pool, (queue = new Map()));
+  const previous = queue.get(userId);
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => (done = resolve));
+  queue.set(userId, mine);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    if (previous) {
+      const gaveUp = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DatabaseUnavailableError(`waited over ${maxWaitMs} ms behind the user's other accepts`)), maxWaitMs);
+      });
+      await Promise.race([previous, gaveUp]);
+    }
+    return await work();
+  } finally {
+    clearTimeout(timer);
+    // The next accept starts once this one and every earlier one are done (one that gave up is not).
+    void (previous ?? Promise.resolve()).then(() => {
+      done();
+      if (queue.get(userId) === mine) queue.delete(userId);
+    });
+  }
 }
 
 /**

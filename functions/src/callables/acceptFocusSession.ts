@@ -26,7 +26,10 @@ export async function handleAcceptFocusSession(request: CallableRequest<unknown>
       db.pool,
       { userId: uid, sessionId: parsed.sessionId, session: parsed.session, source: 'callable' },
       // The rate limit's token is taken inside the accept's first read: no extra round trip.
-      { qualifySeconds: config.qualifySeconds, now, publish: { publisher, timeoutMs: config.publishTimeoutMs }, rateLimit: rateLimitFor(config, 'acceptFocusSession') },
+      {
+        qualifySeconds: config.qualifySeconds, now, publish: { publisher, timeoutMs: config.publishTimeoutMs },
+        rateLimit: rateLimitFor(config, 'acceptFocusSession'), maxQueueWaitMs: config.database.acquireTimeoutMs,
+      },
     );
     if (!result.accepted) logs.sessionDuplicate(context);
     const { active: _active, ...streak } = toStreak(uid, result.streak, now());

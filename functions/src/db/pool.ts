@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createPool, type DatabasePool } from 'slonik';
+import { createPool, type DatabasePool, type Interceptor } from 'slonik';
 import type { Config } from '../config';
 import { ConfigError } from '../config';
 import { gateAcquire } from './acquireGate';
@@ -46,7 +46,8 @@ export async function openDatabase(config: DatabaseConfig, options: { deployed?:
   };
 }
 
-export async function connect(config: DatabaseConfig, url: string, describe: string): Promise<Database> {
+/** `interceptors`: extra slonik interceptors (tests and benchmarks count statements with one). */
+export async function connect(config: DatabaseConfig, url: string, describe: string, options: { interceptors?: Interceptor[] } = {}): Promise<Database> {
   const pool = await createPool(url, {
     maximumPoolSize: config.poolSize,
     statementTimeout: config.statementTimeoutMs,
@@ -57,7 +58,7 @@ export async function connect(config: DatabaseConfig, url: string, describe: str
     idleInTransactionSessionTimeout: Math.max(config.statementTimeoutMs * 2, 10_000),
     // Stack capture costs ~10% per query on the hot path and we log our own context.
     captureStackTrace: false,
-    interceptors: [resultParserInterceptor],
+    interceptors: [...(options.interceptors ?? []), resultParserInterceptor],
     // slonik's default runs DISCARD ALL on every release: one more round trip per transaction, and it
     // throws away the cached plans of our PL/pgSQL functions. We keep no session state to discard.
     resetConnection: async () => {},
