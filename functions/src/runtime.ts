@@ -1,6 +1,7 @@
 import { readConfig, type Config } from './config';
 import type { Database } from './db/pool';
 import { firebaseUserDirectory, type UserDirectory } from './firebase/auth';
+import type { AccountDocuments } from './firebase/accountDocuments';
 import type { StreakPublisher } from './outbox/publisher';
 
 /** What handlers need at run time, built once per instance on first use (never at import: cold starts). */
@@ -11,6 +12,8 @@ export interface Runtime {
   now(): number;
   /** Who exists in Firebase Auth (friends); when absent, Firebase Auth itself where it may be reached. */
   users?: UserDirectory;
+  /** The user's Firestore documents a deletion removes; when absent, Firestore itself where it may be reached, else none. */
+  accountDocuments?: AccountDocuments | null;
 }
 
 let current: Promise<Runtime> | undefined;
@@ -40,4 +43,13 @@ async function buildRuntime(): Promise<Runtime> {
 /** The runtime's user directory, or Firebase Auth (built on first use, only where it may be). */
 export function userDirectory(runtime: Runtime): UserDirectory {
   return runtime.users ?? firebaseUserDirectory(runtime.config);
+}
+
+/** The runtime's account documents, or Firestore's (built on first use, only where it may be), or null where Firestore is not configured. */
+export async function accountDocuments(runtime: Runtime): Promise<AccountDocuments | null> {
+  if (runtime.accountDocuments !== undefined) return runtime.accountDocuments;
+  if (!runtime.config.google.firestore) return null;
+  const { createAccountDocuments } = await import('./firebase/accountDocuments');
+  runtime.accountDocuments = await createAccountDocuments(runtime.config);
+  return runtime.accountDocuments;
 }

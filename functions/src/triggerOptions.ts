@@ -2,6 +2,7 @@ import type { DocumentOptions } from 'firebase-functions/firestore';
 import type { CallableOptions } from 'firebase-functions/https';
 import type { PubSubOptions } from 'firebase-functions/pubsub';
 import type { ScheduleOptions } from 'firebase-functions/scheduler';
+import type { RuntimeOptions } from 'firebase-functions/v1';
 import { params } from './config';
 
 // How each deployed function is deployed, in one place. Options bind params (never their
@@ -33,3 +34,6 @@ export const bridgeLegacySessionOptions: DocumentOptions<'sessions/{sessionId}'>
 
 /** The daily pruning: one instance; each batch is a short statement, and the time budget stays under the timeout. */
 export const pruneTablesOptions: ScheduleOptions = { schedule: 'every day 03:17', region: params.region, timeoutSeconds: 540, retryCount: 0, maxInstances: 1 };
+
+/** Deletion on Firebase Auth account deletion (1st gen, region bound in index.ts): retried until done; two instances bound its connections (deletions are rare). */
+export const authUserDeletedOptions: RuntimeOptions = { failurePolicy: true, timeoutSeconds: 120, maxInstances: 2 };

@@ -146,3 +146,38 @@ export const getFriendsLeaderboardResponseSchema = z.object({
   entries: z.array(leaderboardEntrySchema),
 });
 export type GetFriendsLeaderboardResponse = z.infer<typeof getFriendsLeaderboardResponseSchema>;
+
+// A user's own data. exportMyData pages sessions with an opaque cursor (nextCursor of the previous page).
+export const exportMyDataRequestSchema = z.object({ cursor: z.string().min(1).max(512).optional() }).strict();
+export type ExportMyDataRequest = z.infer<typeof exportMyDataRequestSchema>;
+export const exportedSessionSchema = z.object({
+  sessionId: z.string(),
+  startTime: z.string().datetime(),
+  endTime: z.string().datetime(),
+  timezone: z.string(),
+  source: z.enum(['callable', 'bridge', 'backfill']),
+  createdAt: z.string().datetime(),
+});
+export const exportMyDataResponseSchema = z.object({
+  userId: z.string(),
+  exportedAt: z.string().datetime(),
+  streak: streakSchema,
+  /** Ids and times only: nothing about another user beyond who they are to the caller. */
+  friends: getFriendsResponseSchema,
+  /** At most 1,000 per page, in (startTime, sessionId) order. */
+  sessions: z.array(exportedSessionSchema),
+  nextCursor: z.string().nullable(),
+});
+export type ExportMyDataResponse = z.infer<typeof exportMyDataResponseSchema>;
+
+export const deleteMyDataRequestSchema = z.object({ confirm: z.literal(true) }).strict();
+export type DeleteMyDataRequest = z.infer<typeof deleteMyDataRequestSchema>;
+export const deleteMyDataResponseSchema = z.object({
+  deleted: z.object({
+    sessions: z.number().int().min(0),
+    days: z.number().int().min(0),
+    friendships: z.number().int().min(0),
+    requests: z.number().int().min(0),
+  }),
+});
+export type DeleteMyDataResponse = z.infer<typeof deleteMyDataResponseSchema>;

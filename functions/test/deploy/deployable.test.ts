@@ -53,8 +53,8 @@ describe('the deployable functions codebase', () => {
   it('lists every deployed function with its trigger, region and options', () => {
     const region = '{{ params.FUNCTIONS_REGION }}';
     const e = manifest.endpoints;
-    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'bridgeLegacySession', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'projectStreak', 'pruneTables', 'relayStreakOutbox', 'removeFriend']);
-    for (const name of ['acceptFocusSession', 'getMyStreak', 'addFriend', 'removeFriend', 'getFriends', 'getFriendsLeaderboard']) {
+    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'bridgeLegacySession', 'deleteDataOnAccountDeletion', 'deleteMyData', 'exportMyData', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'projectStreak', 'pruneTables', 'relayStreakOutbox', 'removeFriend']);
+    for (const name of ['acceptFocusSession', 'getMyStreak', 'addFriend', 'removeFriend', 'getFriends', 'getFriendsLeaderboard', 'exportMyData', 'deleteMyData']) {
       expect(e[name]).toMatchObject({
         platform: 'gcfv2',
         region,
@@ -77,6 +77,12 @@ describe('the deployable functions codebase', () => {
       eventTrigger: { eventType: 'google.cloud.firestore.document.v1.created', eventFilterPathPatterns: { document: 'sessions/{sessionId}' }, retry: true },
     });
     expect(e.pruneTables).toMatchObject({ platform: 'gcfv2', region, scheduleTrigger: { schedule: 'every day 03:17' }, maxInstances: 1 });
+    expect(e.deleteDataOnAccountDeletion).toMatchObject({
+      platform: 'gcfv1',
+      region: [region],
+      eventTrigger: { eventType: 'providers/firebase.auth/eventTypes/user.delete', retry: true },
+      maxInstances: 2,
+    });
     // Every function that opens SQL connections has a bounded number of instances.
     expect(e.bridgeLegacySession).toMatchObject({ maxInstances: '{{ params.BRIDGE_MAX_INSTANCES }}' });
   });

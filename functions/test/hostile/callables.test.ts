@@ -213,7 +213,8 @@ describe('every callable against the hostile corpus', () => {
       const before = await countAllRows(db.pool);
       const bodies: unknown[] = [...fixed, ...PROTOTYPE_KEYS.map((k) => withOwnKey(entry.base, k, { polluted: true }))];
       for (const field of Object.keys(entry.fields)) {
-        const pool = entry.fields[field] === 'sessionId' ? fixed.filter(invalidSessionId) : fixed;
+        // A valid value is not hostile: a session id that is well formed, or deleteMyData's confirm: true (a real deletion).
+        const pool = entry.fields[field] === 'sessionId' ? fixed.filter(invalidSessionId) : entry.fields[field] === 'confirm' ? fixed.filter((v) => v !== true) : fixed;
         bodies.push(...pool.map((v) => ({ ...entry.base, [field]: v })));
       }
       // Invalid bodies first, with the row check; then the few the contract admits (see above).

@@ -23,6 +23,8 @@ const validRequests: Record<string, Record<string, unknown>> = {
   removeFriend: { friendId: 'a-friend' },
   getFriends: {},
   getFriendsLeaderboard: { limit: 10, by: 'streak' },
+  exportMyData: {},
+  deleteMyData: { confirm: true },
 };
 const OTHER_USER_FIELDS = ['userId', 'uid', 'user_id', 'owner', 'auth'];
 

@@ -1,0 +1,24 @@
+import { logger } from 'firebase-functions/logger';
+
+// Catalogue of account-data log lines (export, deletion by callable, Auth trigger or CLI): one name
+// per event, one fixed message starting "account:", structured fields. Counts and ids, never data.
+export const logs = {
+  sqlDeleted(f: { userId: string; by: string; sessions: number; days: number; friendships: number; requests: number; versionFloor: number }): void {
+    logger.info('account: user data deleted from SQL, tombstone kept', f);
+  },
+  documentsDeleted(f: { userId: string; by: string; legacySessions: number; legacyUser: boolean; streak: string }): void {
+    logger.info('account: user documents deleted from Firestore', f);
+  },
+  documentsSkipped(f: { userId: string; by: string; reason: string }): void {
+    logger.warn('account: Firestore is not configured here, user documents left as they are', f);
+  },
+  deletionRetrying(f: { userId: string; by: string; error: string }): void {
+    logger.warn('account: deletion failed on a transient error, it will be retried', f);
+  },
+  deletionFailed(f: { userId: string; by: string; error: string; stack?: string }): void {
+    logger.error('account: deletion failed; run `npm run delete-user -- --user <uid> --confirm`', f);
+  },
+  exported(f: { userId: string; sessions: number; more: boolean }): void {
+    logger.info('account: data export page served', f);
+  },
+};

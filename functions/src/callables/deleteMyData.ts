@@ -1,0 +1,36 @@
+import { HttpsError, type CallableRequest } from 'firebase-functions/https';
+import { deleteMyDataRequestSchema, type DeleteMyDataResponse } from '../contract/callables';
+import { isTransient } from '../bridge/isTransient';
+import { isUnavailable } from '../db/errors';
+import { accountDocuments, getRuntime } from '../runtime';
+import { logs, type CallContext } from './logs';
+import { mutatingCall } from './mutatingCall';
+import { parseStrictRequest } from './parseStrictRequest';
+import { requireAuth } from './requireAuth';
+import { toHttpsError } from './toHttpsError';
+
+/**
+ * deleteMyData({confirm: true}): every SQL row about the caller in one transaction, then their legacy
+ * Firestore sessions and users/{uid} documents, and streaks/{uid} becomes an id-only tombstone.
+ * Idempotent: a retry after any failure finishes the job (a second call answers zeros).
+ */
+export async function handleDeleteMyData(request: CallableRequest<unknown>): Promise<DeleteMyDataResponse> {
+  const uid = requireAuth(request, 'deleteMyData');
+  const context: CallContext & { uid: string } = { fn: 'deleteMyData', uid };
+  parseStrictRequest(deleteMyDataRequestSchema, request, context);
+  try {
+    const runtime = await getRuntime();
+    return await mutatingCall(runtime, context, async () => {
+      const { deleteAccount } = await import('../account/deleteAccount');
+      const result = await deleteAccount(uid, { db: runtime.db.pool, documents: await accountDocuments(runtime), now: runtime.now, by: 'deleteMyData' });
+      return { deleted: result.deleted };
+    });
+  } catch (error) {
+    if (!(error instanceof HttpsError) && !isUnavailable(error) && isTransient(error)) {
+      // SQL may already be deleted; the documents wait for the retry, which is safe (idempotent).
+      logs.firestoreUnavailable(context, (error as Error)?.message ?? String(error));
+      throw new HttpsError('unavailable', 'The service is temporarily unavailable; please retry.');
+    }
+    throw toHttpsError(error, context);
+  }
+}

@@ -1,0 +1,47 @@
+import type { CallableRequest } from 'firebase-functions/https';
+import { exportMyDataRequestSchema, type ExportMyDataResponse } from '../contract/callables';
+import { logs as accountLogs } from '../account/logs';
+import { getRuntime } from '../runtime';
+import { decodeExportCursor, encodeExportCursor } from './exportCursor';
+import type { CallContext } from './logs';
+import { parseStrictRequest } from './parseStrictRequest';
+import { requireAuth } from './requireAuth';
+import { toHttpsError } from './toHttpsError';
+
+/**
+ * exportMyData: everything stored about the caller (streak, friends and requests by id, sessions in
+ * pages of at most 1,000 with nextCursor). About other users, only the ids of friends and requests.
+ */
+export async function handleExportMyData(request: CallableRequest<unknown>): Promise<ExportMyDataResponse> {
+  const uid = requireAuth(request, 'exportMyData');
+  const context: CallContext = { fn: 'exportMyData', uid };
+  const { cursor } = parseStrictRequest(exportMyDataRequestSchema, request, context, (r) =>
+    r.cursor !== undefined && decodeExportCursor(r.cursor) === null
+      ? [{ field: 'cursor', code: 'invalid_cursor', message: 'must be a nextCursor returned by exportMyData' }]
+      : [],
+  );
+  const after = cursor === undefined ? null : decodeExportCursor(cursor);
+  try {
+    const [{ db, now }, { exportSessionsPage }, { listFriends }, { readStreak }, { toStreak }] = await Promise.all([
+      getRuntime(),
+      import('../db/accountData'),
+      import('../db/friendships'),
+      import('../db/userStreaks'),
+      import('../accept/toStreak'),
+    ]);
+    const nowMs = now();
+    const [page, friends, stored] = await Promise.all([exportSessionsPage(db.pool, uid, after), listFriends(db.pool, uid), readStreak(db.pool, uid)]);
+    const { active: _active, ...streak } = toStreak(uid, stored, nowMs);
+    accountLogs.exported({ userId: uid, sessions: page.sessions.length, more: page.next !== null });
+    return {
+      userId: uid,
+      exportedAt: new Date(nowMs).toISOString(),
+      streak,
+      friends,
+      sessions: page.sessions,
+      nextCursor: page.next && encodeExportCursor(page.next),
+    };
+  } catch (error) {
+    throw toHttpsError(error, context);
+  }
+}
