@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { acceptSession } from '../functions/src/accept/acceptSession';
+import { rateLimitFor } from '../functions/src/callables/rateLimitFor';
 import { readConfig } from '../functions/src/config';
 import { connect, type Database } from '../functions/src/db/pool';
 import { percentiles } from './lib/bench/latency';
+import { statementCounter } from './lib/bench/statementCounter';
 import { parseCommandLine, type CliSpec } from './lib/cli/flags';
 import { runCli, UsageError } from './lib/cli/runCli';
 import { migrate } from './lib/migrate/migrator';
@@ -18,6 +20,9 @@ const spec: CliSpec = {
     { flag: '--history-days', value: '<n>', int: { min: 1, max: 100_000 }, default: 1000, description: 'qualified days of history for the history-latency comparison' },
     { flag: '--samples', value: '<n>', int: { min: 1, max: 100_000 }, default: 300, description: 'sessions measured per user in the history comparison' },
     { flag: '--no-pgbench', description: 'skip the pgbench baseline' },
+    { flag: '--levels', value: '<list>', default: '8,32,128', description: 'concurrent-user levels of the scaling phase, comma separated ("" skips it)' },
+    { flag: '--hot', value: '<n>', int: { min: 0, max: 10_000 }, default: 200, description: 'concurrent accepts of one user per round in the contention phase (0 skips it)' },
+    { flag: '--hot-instances', value: '<n>', int: { min: 1, max: 16 }, default: 4, description: 'function instances (pools) the hot user\'s accepts are spread over' },
   ],
 };
 
@@ -28,13 +33,17 @@ const QUALIFY = 30 * 60;
 runCli(async () => {
   const cli = parseCommandLine(spec, process.argv.slice(2));
   if (cli.help) return void console.log(cli.text);
-  const opts = cli.values as { users: number; seconds: number; historyDays: number; samples: number; pgbench: boolean };
+  const opts = cli.values as { users: number; seconds: number; historyDays: number; samples: number; pgbench: boolean; levels: string; hot: number; hotInstances: number };
+  const levels = opts.levels.trim() === '' ? [] : opts.levels.split(',').map((v) => Number(v.trim()));
+  if (levels.some((l) => !Number.isInteger(l) || l < 1 || l > 10_000)) cli.problems.push(`--levels must be integers from 1 to 10000, got ${JSON.stringify(opts.levels)}`);
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) cli.problems.push('set DATABASE_URL to a PostgreSQL server (the benchmark creates and drops its own databases there)');
   if (cli.problems.length > 0 || !serverUrl) throw new UsageError(cli.problems, spec.name);
 
   const scratch = await createScratchDatabase(serverUrl, 'bench_accept');
   const config = readConfig({ ...process.env, DB_POOL_SIZE: String(opts.users + 2), DB_STATEMENT_TIMEOUT_MS: '30000' }).database;
+  // Every accept takes a rate-limit token as the callable does (its cost is measured); the limit is raised out of the way.
+  rateLimit = rateLimitFor(readConfig({ ...process.env, ACCEPT_RATE_PER_MINUTE: '1000000', ACCEPT_RATE_BURST: '1000000' }), 'acceptFocusSession');
   let db: Database | undefined;
   try {
     await migrate(scratch.url);
@@ -58,7 +67,44 @@ runCli(async () => {
     const p50History = percentiles(withHistory).p50;
     const p50Fresh = percentiles(fresh).p50;
     console.log(`  p50 ms: with history ${p50History}, new user ${p50Fresh}; ratio ${(p50History / p50Fresh).toFixed(2)} (target <= 1.5)`);
-    console.log(JSON.stringify({ sessionsPerSecond: throughput.rate, latencyMs: percentiles(throughput.latencies), acceptOverPgbench: ratio, historyP50Ms: p50History, freshP50Ms: p50Fresh }));
+
+    const scaling = [];
+    for (const level of levels) {
+      // At most 40 connections a level: PostgreSQL's default max_connections is 100.
+      const counter = statementCounter();
+      const pool = await connect({ ...config, poolSize: Math.min(level + 2, 40) }, scratch.url, `${scratch.name} (${level} users)`, { interceptors: [counter.interceptor] });
+      try {
+        await acceptOne(pool, `warm-${level}`, 0);
+        const before = counter.total;
+        const r = await measureThroughput(pool, level, opts.seconds, `lvl${level}`);
+        const perAccept = (counter.total - before) / r.count;
+        console.log(`scaling: ${level} concurrent users for ${opts.seconds} s: accepts/s ${r.rate.toFixed(0)}  latency ms ${JSON.stringify(percentiles(r.latencies))}  statements/accept ${perAccept.toFixed(2)}`);
+        scaling.push({ users: level, acceptsPerSecond: r.rate, latencyMs: percentiles(r.latencies), statementsPerAccept: perAccept });
+      } finally {
+        await pool.close();
+      }
+    }
+
+    let contention;
+    if (opts.hot > 0) {
+      const counter = statementCounter();
+      const instances = await Promise.all(
+        Array.from({ length: opts.hotInstances }, (_, i) => connect({ ...config, poolSize: 10 }, scratch.url, `${scratch.name} (instance ${i})`, { interceptors: [counter.interceptor] })),
+      );
+      try {
+        await Promise.all(instances.map((instance, i) => acceptOne(instance, `warm-hot-${i}`, 0)));
+        const before = counter.total;
+        const r = await measureHotUser(instances, opts.hot, opts.seconds);
+        const perAccept = (counter.total - before) / r.count;
+        console.log(
+          `contention: one user, ${opts.hot} concurrent accepts a round over ${opts.hotInstances} instances for ${opts.seconds} s: accepts/s ${r.rate.toFixed(0)}  latency ms ${JSON.stringify(percentiles(r.latencies))}  statements/accept ${perAccept.toFixed(2)} (bound 3)`,
+        );
+        contention = { concurrent: opts.hot, instances: opts.hotInstances, acceptsPerSecond: r.rate, latencyMs: percentiles(r.latencies), statementsPerAccept: perAccept };
+      } finally {
+        await Promise.all(instances.map((instance) => instance.close()));
+      }
+    }
+    console.log(JSON.stringify({ sessionsPerSecond: throughput.rate, latencyMs: percentiles(throughput.latencies), acceptOverPgbench: ratio, historyP50Ms: p50History, freshP50Ms: p50Fresh, scaling, contention }));
     return 0;
   } finally {
     await db?.close();
@@ -66,15 +112,34 @@ runCli(async () => {
   }
 });
 
+let rateLimit: ReturnType<typeof rateLimitFor> | undefined;
+
+/** Rounds of `concurrent` accepts of one user at once, spread over the instances, until the time is up. */
+async function measureHotUser(instances: Database[], concurrent: number, seconds: number) {
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  for (let round = 0; performance.now() < deadline; round++) {
+    await Promise.all(
+      Array.from({ length: concurrent }, async (_, k) => {
+        const t = performance.now();
+        await acceptOne(instances[k % instances.length], 'bench-hot', round * concurrent + k);
+        latencies.push(performance.now() - t);
+      }),
+    );
+  }
+  return { rate: latencies.length / ((performance.now() - t0) / 1000), latencies, count: latencies.length };
+}
+
 /** Each user submits one session per local day, day after day, so every accept changes the streak. */
-async function measureThroughput(db: Database, users: number, seconds: number) {
+async function measureThroughput(db: Database, users: number, seconds: number, tag = 'tp') {
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: users }, async (_, u) => {
       for (let day = 0; performance.now() < deadline; day++) {
         const t0 = performance.now();
-        await acceptOne(db, `bench-tp-${u}`, day);
+        await acceptOne(db, `bench-${tag}-${u}`, day);
         latencies.push(performance.now() - t0);
       }
     }),
@@ -101,7 +166,7 @@ function acceptOne(db: Database, userId: string, day: number) {
   return acceptSession(
     db.pool,
     { userId, sessionId: `${userId}-${day}`, session: { startMs, endMs: startMs + 40 * 60_000, timeZone: 'Europe/Paris' }, source: 'callable' },
-    { qualifySeconds: QUALIFY },
+    { qualifySeconds: QUALIFY, rateLimit },
   );
 }
 
