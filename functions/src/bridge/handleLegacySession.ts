@@ -63,6 +63,11 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
       if (code === 'session/unknown-timezone') {
         return await reject(runtime, { path, reason: 'invalid_timezone', detail: `time zone ${JSON.stringify(timeZone)} is not known to the database`, raw: data });
       }
+      const { isDeletedUserRefusal } = await import('../db/deletedUsers');
+      if (isDeletedUserRefusal(error)) {
+        // Nothing of the deleted user's document is kept: the reason and the path are enough.
+        return await reject(runtime, { path, reason: 'deleted_user', detail: 'the user deleted their data after this session started', raw: null });
+      }
       if (code !== 'session/conflict') throw error;
       return await reject(runtime, {
         path,

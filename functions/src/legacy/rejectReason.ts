@@ -15,6 +15,8 @@ export const REJECT_REASONS = [
   'conflict',
   'invalid_friends',
   'unknown_friend',
+  // A legacy session of a user whose data was deleted, starting before the deletion: it must not come back.
+  'deleted_user',
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -119,7 +119,8 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
         const write = async (tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]) => {
           const outcome = run ? await insertSessionBatch(tx, prepared.records) : await classifySessionBatch(tx, prepared.records);
           crash.at('inside', batchNumber);
-          rejects.push(...outcome.conflicts.map((c) => ({ ...c, raw: prepared.raw.get(c.path) ?? c.raw })));
+          // A deleted user's document is not kept as evidence: their data is gone, the reason and path remain.
+          rejects.push(...outcome.conflicts.map((c) => ({ ...c, raw: c.reason === 'deleted_user' ? null : (prepared.raw.get(c.path) ?? c.raw) })));
           next.inserted += outcome.inserted.length;
           next.duplicates += outcome.duplicates;
           tally(next, rejects);

@@ -1,13 +1,17 @@
 import type { CommonQueryMethods } from 'slonik';
 import { sameSessionContent } from '../../../functions/src/accept/sameSessionContent';
 import { insertBackfillSessions, sessionKeyOf, storedSessions, type SessionRow } from '../../../functions/src/db/focusSessions';
+import { isLegacySessionOfDeletedUser, tombstonesOf } from '../../../functions/src/db/deletedUsers';
 import { ensureUsers } from '../../../functions/src/db/users';
 import type { LegacySession, Reject } from '../../../functions/src/legacy';
 
 export interface SessionBatchOutcome {
   inserted: LegacySession[];
   duplicates: number;
-  /** Sessions whose id is stored for the same user with other content: never overwritten. */
+  /**
+   * Sessions whose id is stored for the same user with other content (never overwritten), and
+   * sessions of a deleted user that start before the deletion (deleted_user: never brought back).
+   */
   conflicts: Reject[];
 }
 
@@ -18,21 +22,44 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * were not inserted are compared with what is stored: same content is a duplicate, other content a
  * conflict. Ids are per user: the same id of two users is two sessions, both inserted.
  */
-export async function insertSessionBatch(tx: CommonQueryMethods, sessions: readonly LegacySession[]): Promise<SessionBatchOutcome> {
-  if (sessions.length === 0) return { inserted: [], duplicates: 0, conflicts: [] };
+export async function insertSessionBatch(tx: CommonQueryMethods, batch: readonly LegacySession[]): Promise<SessionBatchOutcome> {
+  if (batch.length === 0) return { inserted: [], duplicates: 0, conflicts: [] };
+  const { sessions, deleted } = await withoutDeletedUsers(tx, batch);
+  if (sessions.length === 0) return { inserted: [], duplicates: 0, conflicts: deleted };
   await ensureUsers(tx, [...new Set(sessions.map((s) => s.userId))]);
   const fresh = new Set((await insertBackfillSessions(tx, sessions)).map(sessionKeyOf));
   // Only the few rows that did not go in are read back and compared (a backfill is mostly new rows).
   const stored = await storedSessions(tx, sessions.filter((s) => !fresh.has(sessionKeyOf(s))));
-  return classify(sessions, fresh, stored);
+  const outcome = classify(sessions, fresh, stored);
+  return { ...outcome, conflicts: [...deleted, ...outcome.conflicts] };
 }
 
 /** The dry-run twin: classifies against what is stored, writes nothing. */
-export async function classifySessionBatch(db: CommonQueryMethods, sessions: readonly LegacySession[]): Promise<SessionBatchOutcome> {
-  if (sessions.length === 0) return { inserted: [], duplicates: 0, conflicts: [] };
+export async function classifySessionBatch(db: CommonQueryMethods, batch: readonly LegacySession[]): Promise<SessionBatchOutcome> {
+  if (batch.length === 0) return { inserted: [], duplicates: 0, conflicts: [] };
+  const { sessions, deleted } = await withoutDeletedUsers(db, batch);
   const stored = await storedSessions(db, sessions);
   const known = new Set(stored.map(sessionKeyOf));
-  return classify(sessions, new Set(sessions.map(sessionKeyOf).filter((key) => !known.has(key))), stored);
+  const outcome = classify(sessions, new Set(sessions.map(sessionKeyOf).filter((key) => !known.has(key))), stored);
+  return { ...outcome, conflicts: [...deleted, ...outcome.conflicts] };
+}
+
+/**
+ * The legacy rule for deleted users: a session of a user who deleted their data, starting before
+ * the deletion, was written before it (the run read it earlier, or the export is older) and is
+ * rejected as deleted_user. Sessions that start after the deletion are new data and go in.
+ */
+async function withoutDeletedUsers(db: CommonQueryMethods, batch: readonly LegacySession[]): Promise<{ sessions: LegacySession[]; deleted: Reject[] }> {
+  const tombstones = await tombstonesOf(db, batch.map((s) => s.userId));
+  if (tombstones.size === 0) return { sessions: [...batch], deleted: [] };
+  const sessions: LegacySession[] = [];
+  const deleted: Reject[] = [];
+  for (const s of batch) {
+    const tombstone = tombstones.get(s.userId);
+    if (!isLegacySessionOfDeletedUser(tombstone, s.startMs)) sessions.push(s);
+    else deleted.push({ path: s.path, reason: 'deleted_user', detail: `the user deleted their data at ${tombstone!.deletedAt}, after this session started`, raw: null });
+  }
+  return { sessions, deleted };
 }
 
 /** Sessions in `inserted` went in; every other one is a duplicate of its stored row or a conflict. */
