@@ -1,7 +1,7 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { LocalDate, Run, SessionTimes } from '../domain';
-import { storedStreakSchema } from './userStreaks';
+import { NEW_USER_STREAK, storedStreakSchema } from './userStreaks';
 
 // The write path's two round trips: the PL/pgSQL functions accept_session_read and
 // accept_session_write (sql/), which read and write focus_sessions, daily_focus, streak_runs,
@@ -41,21 +41,33 @@ export async function readForAccept(db: CommonQueryMethods, args: ReadArgs): Pro
 export async function readForAccept(db: CommonQueryMethods, args: ReadArgs, rateLimit: RateLimit): Promise<AcceptRead | { retryAfterSeconds: number }>;
 export async function readForAccept(db: CommonQueryMethods, args: ReadArgs, rateLimit?: RateLimit): Promise<AcceptRead | { retryAfterSeconds: number }> {
   const { userId, sessionId, window, dates } = args;
+  // The version floor of a user who deleted their data (sql/010) comes in the same statement: their
+  // new streak starts above it, and the answer says the version the projection will show.
+  const floor = sql.fragment`(select d.version_floor from deleted_users d where d.user_id = u.id) as floor`;
   if (!rateLimit) {
-    return db.oneFirst(sql.type(z.object({ result: readResult }))`
+    const row = await db.one(sql.type(z.object({ result: readResult, floor: z.coerce.number().nullable() }))`
       select accept_session_read(
-        ${userId}, ${sessionId},
+        u.id, ${sessionId},
         ${iso(window.fromMs)}::timestamptz, ${iso(window.toMs)}::timestamptz,
         ${dates[0]}::date, ${dates[dates.length - 1]}::date
-      ) as result`);
+      ) as result, ${floor}
+      from (select ${userId}::text as id) u`);
+    return aboveFloor(row.result, row.floor);
   }
-  return db.oneFirst(sql.type(z.object({ result: z.union([limitedResult, readResult]) }))`
+  const row = await db.one(sql.type(z.object({ result: z.union([limitedResult, readResult]), floor: z.coerce.number().nullable() }))`
     select accept_session_read_limited(
       ${rateLimit.action}, ${rateLimit.perMinute}::float8, ${rateLimit.burst}::float8,
-      ${userId}, ${sessionId},
+      u.id, ${sessionId},
       ${iso(window.fromMs)}::timestamptz, ${iso(window.toMs)}::timestamptz,
       ${dates[0]}::date, ${dates[dates.length - 1]}::date
-    ) as result`);
+    ) as result, ${floor}
+    from (select ${userId}::text as id) u`);
+  return 'retryAfterSeconds' in row.result ? row.result : aboveFloor(row.result, row.floor);
+}
+
+/** A deleted user without a streak row yet reads as a new user whose versions continue from the floor. */
+function aboveFloor(read: AcceptRead, floor: number | null): AcceptRead {
+  return read.streak === null && floor ? { ...read, streak: { ...NEW_USER_STREAK, version: floor } } : read;
 }
 
 export interface AcceptWrite {

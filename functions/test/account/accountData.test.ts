@@ -237,7 +237,7 @@ describe('deleteMyData', () => {
     await record('again', '2025-03-11');
     await call('deleteMyData', 'again', { confirm: true });
     const accepted = await record('again', '2025-03-14');
-    expect(accepted.accepted).toBe(true);
+    expect(accepted).toMatchObject({ accepted: true, streak: { version: 3, currentStreak: 1 } });
     const stored = await db.pool.one(sql.unsafe`select s.version::int as version, (select max(o.version)::int from streak_outbox o where o.user_id = 'again') as outbox,
       (select (o.payload ->> 'version')::int from streak_outbox o where o.user_id = 'again' order by o.version desc limit 1) as payload from user_streaks s where s.user_id = 'again'`);
     expect(stored).toEqual({ version: 3, outbox: 3, payload: 3 });
