@@ -1,3 +1,4 @@
+import { capturedLogs } from '../support/captureLogs';
 import functionsTest from 'firebase-functions-test';
 import { sql } from 'slonik';
 import { z } from 'zod';
@@ -76,20 +77,12 @@ describe('callables act only for the caller', () => {
 });
 
 describe('what the logs never hold', () => {
-  const captured: string[] = [];
-  beforeEach(() => {
-    captured.length = 0;
-    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void captured.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')));
-    }
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (captured.push(String(chunk)), true));
-    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (captured.push(String(chunk)), true));
-  });
-  afterEach(() => jest.restoreAllMocks());
+  beforeEach(() => capturedLogs.start());
+  afterEach(() => void capturedLogs.stop());
 
   const expectClean = () => {
-    const text = captured.join('\n');
-    expect(captured.length).toBeGreaterThan(0);
+    const text = capturedLogs.stop().join('\n');
+    expect(text.length).toBeGreaterThan(0);
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain(EMAIL);
     expect(text).not.toContain(BODY_MARKER);
@@ -102,7 +95,7 @@ describe('what the logs never hold', () => {
 
   it('logs a conflicting duplicate without them', async () => {
     await call('acceptFocusSession', { ...validRequests.acceptFocusSession, sessionId: 'dup-1' });
-    captured.length = 0;
+    capturedLogs.start();
     await expect(call('acceptFocusSession', { ...validRequests.acceptFocusSession, sessionId: 'dup-1', endTime: '2025-03-09T09:50:00Z' })).rejects.toMatchObject({ code: 'already-exists' });
     expectClean();
   });
