@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { acceptSession } from '../functions/src/accept/acceptSession';
-import { rateLimitFor } from '../functions/src/callables/rateLimitFor';
+import { rateLimitFor } from '../functions/src/config';
 import { readConfig } from '../functions/src/config';
 import { connect, type Database } from '../functions/src/db/pool';
 import { percentiles } from './lib/bench/latency';

@@ -187,3 +187,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
   };
 }
+
+/** The per-user bucket of a mutating callable: each callable its own bucket, sized by its params. */
+export function rateLimitFor(config: Config, fn: string): { action: string; perMinute: number; burst: number } {
+  const { accept, friends, other } = config.rateLimits;
+  const size = fn === 'acceptFocusSession' ? accept : fn === 'addFriend' || fn === 'removeFriend' ? friends : other;
+  return { action: fn, perMinute: size.perMinute, burst: size.burst };
+}

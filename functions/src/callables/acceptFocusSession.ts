@@ -3,7 +3,7 @@ import { invalidArgumentDetails, type AcceptFocusSessionResponse } from '../cont
 import { getRuntime } from '../runtime';
 import { logs } from './logs';
 import { parseAcceptRequest } from './parseAcceptRequest';
-import { rateLimitFor } from './rateLimitFor';
+import { rateLimitFor } from '../config';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
 

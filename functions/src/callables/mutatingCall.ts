@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime';
 import type { CallContext } from './logs';
-import { rateLimitFor } from './rateLimitFor';
+import { rateLimitFor } from '../config';
 
 /**
  * Every mutating callable runs its work through here, after auth and validation and before it
