@@ -3,8 +3,8 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { CliSpec } from '../lib/cli/flags';
 import { createTestDatabase, type TestDatabase } from '../../functions/test/support/testDatabase';
-import { FAR_TIMES, NON_FINITE, ONE_MB, UNICODE, corpusTally } from '../../functions/test/hostile/hostileValues';
-import { changedTables, countAllRows } from '../../functions/test/hostile/tableRows';
+import { FAR_TIMES, NON_FINITE, ONE_MB, UNICODE, corpusTally } from '../../functions/test/support/hostileValues';
+import { changedTables, countAllRows } from '../../functions/test/support/tableRows';
 import { runScript } from './support/runScript';
 
 // The hostile corpus against every CLI's flags. Each scripts/*.ts is loaded with runCli captured, so

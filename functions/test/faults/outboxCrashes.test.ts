@@ -13,7 +13,6 @@ import { logs as projectionLogs } from '../../src/projection/logs';
 import { messageEvent } from '../support/messageEvent';
 import { silenceLogs } from '../support/silenceLogs';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase';
-import { makeAllDue } from '../outbox/outboxFixtures';
 
 // Crashes around the outbox: the process dies between commit and publish, the publisher throws or
 // never answers after the commit, and a relay's lease runs out while its publish is slow so a second
@@ -59,6 +58,9 @@ const streaks = () =>
       select user_id as "userId", version, current_streak as "currentStreak", longest_streak as "longestStreak", last_qualified_date::text as "lastQualifiedDate", qualified_days_count as "qualifiedDaysCount"
       from user_streaks`,
   );
+/** Every pending row due now, as if its backoff or lease had elapsed. */
+const makeAllDue = (pool: Database['pool']) =>
+  pool.query(sql.unsafe`update streak_outbox set next_attempt_at = now() - interval '1 millisecond' where published_at is null and superseded_at is null`);
 const pending = () => db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`select count(*)::int as n from streak_outbox where published_at is null and superseded_at is null`);
 
 /** Every user's projection equals their SQL streak: same version, same values. */

@@ -6,8 +6,8 @@ import { setRuntime } from '../../src/runtime';
 import { silenceLogs } from '../support/silenceLogs';
 import { useTestRuntime } from '../support/callableTestRuntime';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase';
-import { BAD_ZONES, FAR_TIMES, NON_FINITE, ODD_SHAPES, PROTOTYPE_KEYS, UNICODE, corpusTally, describeInput, hostileValue, withOwnKey } from './hostileValues';
-import { changedTables, countAllRows } from './tableRows';
+import { BAD_ZONES, FAR_TIMES, NON_FINITE, ODD_SHAPES, PROTOTYPE_KEYS, UNICODE, corpusTally, describeInput, hostileValue, withOwnKey } from '../support/hostileValues';
+import { changedTables, countAllRows } from '../support/tableRows';
 
 // The hostile corpus against every deployed callable: whatever the body, the answer is a documented
 // error with a message (a success only where the body is a valid request), never `internal`, never a

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import * as legacy from '../../src/legacy';
 import { REJECT_REASONS, misplacedLine, parseExportLine, parseLegacyPath, parseLegacySession, parseLegacyUser, type LegacyPath, type Reject } from '../../src/legacy';
 import { isValidTimeZone } from '../../src/domain';
-import { BAD_ZONES, FAR_TIMES, NON_FINITE, ODD_SHAPES, ONE_MB, PROTOTYPE_KEYS, UNICODE, corpusTally, describeInput, hostileValue, withOwnKey } from './hostileValues';
+import { BAD_ZONES, FAR_TIMES, NON_FINITE, ODD_SHAPES, ONE_MB, PROTOTYPE_KEYS, UNICODE, corpusTally, describeInput, hostileValue, withOwnKey } from '../support/hostileValues';
 
 // The hostile corpus against every legacy-document parser: a document, an export line or a path
 // that a legacy writer (or a broken export) could produce becomes one reject with a known reason

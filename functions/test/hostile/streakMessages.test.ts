@@ -7,7 +7,7 @@ import { parseStreakMessage } from '../../src/projection/parseStreakMessage';
 import { messageEvent } from '../support/messageEvent';
 import { silenceLogs } from '../support/silenceLogs';
 import { streakEvent } from '../support/streakEvent';
-import { FAR_TIMES, asJson, ONE_MB, PROTOTYPE_KEYS, corpusTally, describeInput, hostileValue, withOwnKey } from './hostileValues';
+import { FAR_TIMES, asJson, ONE_MB, PROTOTYPE_KEYS, corpusTally, describeInput, hostileValue, withOwnKey } from '../support/hostileValues';
 
 // The hostile corpus against the Pub/Sub side: whatever a message holds, the parser answers
 // {ok: false, reason} with a known reason and the projector drops it (malformed or stale) without
