@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { DEMO_PROJECT, LOOPBACK, readFirebaseJson, REPO_ROOT, type EmulatorPorts } from './ports';
 import { spawnGroup, type ProcessGroup } from './processGroup';
@@ -40,6 +41,10 @@ export async function startFirebaseEmulators(options: {
       onLine: options.onLine,
       env: {
         ...withoutProxies(process.env),
+        // The Functions emulator runs each request in flight in a worker process of its own (it ignores
+        // `concurrency`), up to 50; on a small machine those cold loads time out and the emulator drops the
+        // event without the retry Pub/Sub would make. Its work queue keeps the rest waiting instead.
+        FUNCTIONS_EMULATOR_PARALLEL: String(Math.max(2, availableParallelism() * 2)),
         ...options.env,
         GCLOUD_PROJECT: DEMO_PROJECT,
         // Nothing in the stack may look for the cloud metadata server.
