@@ -95,6 +95,15 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
   // Users already in backfill_run_users for this run: skips most of those inserts; bounded, so memory stays flat.
   const recorded = new Set<string>();
   let afterCommit = () => {};
+  type Tx = Parameters<Parameters<DatabasePool['transaction']>[0]>[0];
+  // A real run writes each batch in one transaction; a dry run only reads, on a plain connection.
+  const commitBatch = (write: (tx: Tx) => Promise<void>) =>
+    run
+      ? pool.transaction(async (tx) => {
+          await relaxCommit(tx);
+          await write(tx);
+        })
+      : pool.connect((c) => write(c as never));
 
   if (!counts.sourceDone) {
     let batchNumber = 0;
@@ -116,7 +125,7 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
         rejects = prepared.rejects;
         next.skipped += prepared.skipped;
         next.duplicates += prepared.duplicates;
-        const write = async (tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]) => {
+        const write = async (tx: Tx) => {
           const outcome = run ? await insertSessionBatch(tx, prepared.records) : await classifySessionBatch(tx, prepared.records);
           crash.at('inside', batchNumber);
           // A deleted user's document is not kept as evidence: their data is gone, the reason and path remain.
@@ -134,18 +143,14 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
           await saveProgress(tx, run.id, batch.cursor, next);
           afterCommit = () => remember(recorded, users);
         };
-        if (run) await pool.transaction(async (tx) => {
-          await relaxCommit(tx);
-          await write(tx);
-        });
-        else await pool.connect((c) => write(c as never));
+        await commitBatch(write);
         afterCommit();
         afterCommit = () => {};
       } else if (friendships) {
         const prepared = friendships;
         rejects = prepared.rejects;
         next.skipped += prepared.skipped;
-        const write = async (tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]) => {
+        const write = async (tx: Tx) => {
           const outcome = await writeFriendshipBatch(tx, prepared, { dryRun: !run });
           crash.at('inside', batchNumber);
           // Per listing: inserted = pending requests stored, updated = listings that made friends, duplicates = already so.
@@ -157,17 +162,13 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
           await storeRejects(tx, run.id, rejects);
           await saveProgress(tx, run.id, batch.cursor, next);
         };
-        if (run) await pool.transaction(async (tx) => {
-          await relaxCommit(tx);
-          await write(tx);
-        });
-        else await pool.connect((c) => write(c as never));
+        await commitBatch(write);
       } else {
         const prepared = usersPrepared as Prepared<LegacyUser>;
         rejects = prepared.rejects;
         next.skipped += prepared.skipped;
         next.duplicates += prepared.duplicates;
-        const write = async (tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]) => {
+        const write = async (tx: Tx) => {
           const outcome = await upsertLegacyUsers(tx, prepared.records, { dryRun: !run });
           crash.at('inside', batchNumber);
           next.inserted += outcome.inserted;
@@ -178,11 +179,7 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
           await storeRejects(tx, run.id, rejects);
           await saveProgress(tx, run.id, batch.cursor, next);
         };
-        if (run) await pool.transaction(async (tx) => {
-          await relaxCommit(tx);
-          await write(tx);
-        });
-        else await pool.connect((c) => write(c as never));
+        await commitBatch(write);
       }
       counts = next;
       // After the commit: the table is the record; the file is a convenience copy.
