@@ -38,6 +38,8 @@ export interface AcceptSessionOptions {
    * time per pool); past it DatabaseUnavailableError. Default 3000 (DB_ACQUIRE_TIMEOUT_MS's default).
    */
   maxQueueWaitMs?: number;
+  /** Aborted when the caller is gone: the accept stops before its next statement, having written nothing. */
+  signal?: AbortSignal;
 }
 
 export interface AcceptSessionResult {
@@ -57,7 +59,7 @@ const MAX_ATTEMPTS = 20;
  * the outbox row at once (bounded wait, never throws); whatever is not published waits for the relay.
  */
 export async function acceptSession(pool: DatabasePool, input: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
-  const result = await oneAtATime(pool, input.userId, options.maxQueueWaitMs ?? 3000, () => writeSession(pool, input, options));
+  const result = await oneAtATime(pool, input.userId, options.maxQueueWaitMs ?? 3000, options.signal, () => writeSession(pool, input, options));
   if (result.outboxId && options.publish) {
     // Loaded on first publish: the publish path is not needed to commit.
     const { publishOutboxRow } = await import('../outbox/publishOutboxRow');
@@ -71,7 +73,7 @@ export async function acceptSession(pool: DatabasePool, input: AcceptSessionInpu
 // instances the user's lock in PostgreSQL serializes them (writeSession).
 const userQueues = new WeakMap<DatabasePool, Map<string, Promise<void>>>();
 
-async function oneAtATime<T>(pool: DatabasePool, userId: string, maxWaitMs: number, work: () => Promise<T>): Promise<T> {
+async function oneAtATime<T>(pool: DatabasePool, userId: string, maxWaitMs: number, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
   let queue = userQueues.get(pool);
   if (!queue) userQueues.set(pool, (queue = new Map()));
   const previous = queue.get(userId);
@@ -83,6 +85,8 @@ async function oneAtATime<T>(pool: DatabasePool, userId: string, maxWaitMs: numb
     if (previous) {
       const gaveUp = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new DatabaseUnavailableError(`waited over ${maxWaitMs} ms behind the user's other accepts`)), maxWaitMs);
+        if (signal?.aborted) reject(callerGone());
+        else signal?.addEventListener('abort', () => reject(callerGone()), { once: true });
       });
       await Promise.race([previous, gaveUp]);
     }
@@ -106,7 +110,11 @@ async function oneAtATime<T>(pool: DatabasePool, userId: string, maxWaitMs: numb
  */
 async function writeSession(pool: DatabasePool, given: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
   const now = options.now ?? Date.now;
+  const stopIfGone = () => {
+    if (options.signal?.aborted) throw callerGone();
+  };
   try {
+    stopIfGone();
     // Only zones PostgreSQL knows too, in their one spelling (read once per process, then a map lookup).
     const spell = await timeZoneSpeller(pool);
     const timeZone = spell(given.session.timeZone);
@@ -134,6 +142,7 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
       try {
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
           if (read.existing) return answerStored(read);
+          stopIfGone();
           const plan = planWrite(input, read, read.streak ?? NEW_USER_STREAK, options.qualifySeconds, now());
           const written = await writeAcceptLocking(connection, plan.write, { lockHeld, window, dates });
           if (written.status === 'written') {
@@ -153,6 +162,8 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
     throw toDatabaseError(error);
   }
 }
+
+const callerGone = () => new DatabaseUnavailableError('the caller went away before the session was written; nothing was stored');
 
 function planWrite(input: AcceptSessionInput, read: AcceptRead, stored: StoredStreak, qualifySeconds: number, nowMs: number) {
   const { userId, sessionId, session, source } = input;

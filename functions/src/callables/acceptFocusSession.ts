@@ -8,7 +8,7 @@ import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
 
 /** acceptFocusSession: stores one focus session of the caller and returns the updated streak. */
-export async function handleAcceptFocusSession(request: CallableRequest<unknown>): Promise<AcceptFocusSessionResponse> {
+export async function handleAcceptFocusSession(request: CallableRequest<unknown>, response?: { signal?: AbortSignal }): Promise<AcceptFocusSessionResponse> {
   const uid = requireAuth(request, 'acceptFocusSession');
   const context = { fn: 'acceptFocusSession', uid, sessionId: loggableSessionId(request.data) };
   try {
@@ -29,6 +29,8 @@ export async function handleAcceptFocusSession(request: CallableRequest<unknown>
       {
         qualifySeconds: config.qualifySeconds, now, publish: { publisher, timeoutMs: config.publishTimeoutMs },
         rateLimit: rateLimitFor(config, 'acceptFocusSession'), maxQueueWaitMs: config.database.acquireTimeoutMs,
+        // The client hung up: stop before the next statement rather than work for nobody.
+        signal: response?.signal,
       },
     );
     if (!result.accepted) logs.sessionDuplicate(context);
