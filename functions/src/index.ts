@@ -1,11 +1,8 @@
 // What is deployed: one line per function, the trigger, its options and its handler. Handlers are
 // exported from their folders and tested on their own; options live in triggerOptions.ts.
-import { onDocumentCreated } from 'firebase-functions/firestore';
 import { onCall } from 'firebase-functions/https';
 import { onMessagePublished } from 'firebase-functions/pubsub';
 import { onSchedule } from 'firebase-functions/scheduler';
-// Firebase Auth's user deletion event exists only as a 1st-gen trigger.
-import { region } from 'firebase-functions/v1';
 import { handleAuthUserDeleted } from './authEvents/handleAuthUserDeleted';
 import { handleBridgeLegacySession } from './bridge/bridgeLegacySession';
 import { handleAcceptFocusSession } from './callables/acceptFocusSession';
@@ -19,7 +16,9 @@ import { handleDeleteMyData } from './callables/deleteMyData';
 import { handleRelayStreakOutbox } from './outbox/relayStreakOutbox';
 import { handlePruneTables } from './maintenance/pruneTables';
 import { handleProjectStreak } from './projection/projectStreak';
-import { params } from './config';
+// Two triggers whose SDK modules are heavy load them on first use (see lazyTriggers.ts); Firebase
+// Auth's user deletion event exists only as a 1st-gen trigger.
+import { onAuthUserDeleted, onDocumentCreated } from './lazyTriggers';
 import { authUserDeletedOptions, bridgeLegacySessionOptions, callableOptions, projectStreakOptions, pruneTablesOptions, relayStreakOutboxOptions } from './triggerOptions';
 
 export const acceptFocusSession = onCall(callableOptions, handleAcceptFocusSession);
@@ -34,4 +33,4 @@ export const projectStreak = onMessagePublished(projectStreakOptions, handleProj
 export const relayStreakOutbox = onSchedule(relayStreakOutboxOptions, handleRelayStreakOutbox);
 export const bridgeLegacySession = onDocumentCreated(bridgeLegacySessionOptions, handleBridgeLegacySession);
 export const pruneTables = onSchedule(pruneTablesOptions, handlePruneTables);
-export const deleteDataOnAccountDeletion = region(params.region).runWith(authUserDeletedOptions).auth.user().onDelete((user) => handleAuthUserDeleted(user));
+export const deleteDataOnAccountDeletion = onAuthUserDeleted(authUserDeletedOptions, handleAuthUserDeleted);
