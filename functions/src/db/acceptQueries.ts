@@ -92,11 +92,10 @@ export interface AcceptWrite {
   };
 }
 
-/** One transaction: 'stale' (nothing written, read again) or 'written' with the new outbox row id. */
-export async function writeAccept(db: CommonQueryMethods, w: AcceptWrite): Promise<{ status: 'written' | 'stale'; outboxId: string | null }> {
+/** The arguments both write functions take, in their order: the session, the credits, the runs, the change. */
+function writeArguments(w: AcceptWrite) {
   const c = w.change;
-  return db.one(sql.type(z.object({ status: z.enum(['written', 'stale']), outboxId: z.coerce.string().nullable() }))`
-    select status, outbox_id as "outboxId" from accept_session_write(
+  return sql.fragment`
       ${w.userId}, ${w.sessionId}, ${iso(w.session.startMs)}::timestamptz, ${iso(w.session.endMs)}::timestamptz,
       ${w.session.timeZone}, ${w.source}, ${w.expectedRevision}::bigint,
       ${sql.array([...w.credits.keys()], 'date')}, ${sql.array([...w.credits.values()], 'int4')},
@@ -105,7 +104,14 @@ export async function writeAccept(db: CommonQueryMethods, w: AcceptWrite): Promi
       ${w.zone},
       ${c?.currentStreak ?? null}::int, ${c?.longestStreak ?? null}::int,
       ${c?.lastQualifiedDate ?? null}::date, ${c?.qualifiedDaysCount ?? null}::int,
-      ${c?.version ?? null}::bigint, ${c ? sql.jsonb(c.payload as never) : null}::jsonb
+      ${c?.version ?? null}::bigint, ${c ? sql.jsonb(c.payload as never) : null}::jsonb`;
+}
+
+/** One transaction: 'stale' (nothing written, read again) or 'written' with the new outbox row id. */
+export async function writeAccept(db: CommonQueryMethods, w: AcceptWrite): Promise<{ status: 'written' | 'stale'; outboxId: string | null }> {
+  return db.one(sql.type(z.object({ status: z.enum(['written', 'stale']), outboxId: z.coerce.string().nullable() }))`
+    select status, outbox_id as "outboxId" from accept_session_write(
+      ${writeArguments(w)}
     )`).catch((error: unknown) => {
     if (hasSqlState(error, SESSION_ID_TAKEN)) return { status: 'stale' as const, outboxId: null };
     throw error;
@@ -122,21 +128,12 @@ export async function writeAcceptLocking(
   w: AcceptWrite,
   read: { lockHeld: boolean; window: { fromMs: number; toMs: number }; dates: readonly LocalDate[] },
 ): Promise<{ status: 'written'; outboxId: string | null } | { status: 'stale'; fresh: AcceptRead | null }> {
-  const c = w.change;
   const row = await db
     .one(sql.type(z.object({ status: z.enum(['written', 'stale']), outboxId: z.coerce.string().nullable(), fresh: readResult.nullable() }))`
     select status, outbox_id as "outboxId", fresh from accept_session_write_locking(
       ${read.lockHeld}, ${iso(read.window.fromMs)}::timestamptz, ${iso(read.window.toMs)}::timestamptz,
       ${read.dates[0]}::date, ${read.dates[read.dates.length - 1]}::date,
-      ${w.userId}, ${w.sessionId}, ${iso(w.session.startMs)}::timestamptz, ${iso(w.session.endMs)}::timestamptz,
-      ${w.session.timeZone}, ${w.source}, ${w.expectedRevision}::bigint,
-      ${sql.array([...w.credits.keys()], 'date')}, ${sql.array([...w.credits.values()], 'int4')},
-      ${sql.array(w.removedRuns.map((r) => r.start), 'date')},
-      ${sql.array(w.addedRuns.map((r) => r.start), 'date')}, ${sql.array(w.addedRuns.map((r) => r.end), 'date')},
-      ${w.zone},
-      ${c?.currentStreak ?? null}::int, ${c?.longestStreak ?? null}::int,
-      ${c?.lastQualifiedDate ?? null}::date, ${c?.qualifiedDaysCount ?? null}::int,
-      ${c?.version ?? null}::bigint, ${c ? sql.jsonb(c.payload as never) : null}::jsonb
+      ${writeArguments(w)}
     )`)
     .catch((error: unknown) => {
       // The session id was taken after the read: nothing written, no lock taken by this statement.
