@@ -13,4 +13,5 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/'],
   setupFiles: [...integration.setupFiles, '<rootDir>/functions/test/emulators/requireEmulators.js'],
   testTimeout: 60000,
+  testSequencer: '<rootDir>/functions/test/emulators/sequencer.js',
 };
