@@ -23,6 +23,8 @@ const domainUnderZone = (zone) => ({
 
 module.exports = {
   testTimeout: 30000,
+  // Most specs wait on PostgreSQL or a child process, not the CPU: one worker per core keeps both busy.
+  maxWorkers: '100%',
   projects: [
     domainUnderZone('UTC'),
     domainUnderZone('America/Santiago'),
