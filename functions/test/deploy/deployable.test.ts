@@ -118,4 +118,16 @@ describe('the deployable functions codebase', () => {
     expect(problems).toEqual([]);
     expect(functionsPackage.main).toBe('lib/index.js');
   });
+  it('loads no SDK a function does not use when the entry loads: the Firestore client, the 1st-gen SDK, Pub/Sub and the database load where used', () => {
+    // Every deployed function loads the entry at cold start (lazyTriggers.ts, runtime.ts); firebase-admin's app
+    // and auth come with firebase-functions/https itself.
+    const probe = spawnSync(process.execPath, ['-e', "require('./lib/index.js'); process.stdout.write(JSON.stringify(Object.keys(require.cache)))"], {
+      cwd: upload,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, GCLOUD_PROJECT: 'demo-deploy-check', METADATA_SERVER_DETECTION: 'none' },
+    });
+    expect(probe.status).toBe(0);
+    const loaded = JSON.parse(probe.stdout) as string[];
+    expect(loaded.filter((file) => /node_modules\/(@google-cloud\/firestore|@google-cloud\/pubsub|@google-cloud\/cloud-sql-connector|slonik|pg)\/|firebase-admin\/lib\/firestore\/|firebase-functions\/lib\/v1\/(index|function-builder)\.js$/.test(file))).toEqual([]);
+  });
 });
