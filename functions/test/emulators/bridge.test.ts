@@ -7,7 +7,7 @@ import { handleBridgeLegacySession } from '../../src/bridge/bridgeLegacySession'
 import type { Database } from '../../src/db/pool';
 import { readStreak } from '../../src/db/userStreaks';
 import { getRuntime, setRuntime } from '../../src/runtime';
-import { adminFirestore, appClient, eventually, functionsDatabase, stack } from './support/stack';
+import { adminFirestore, appClient, eventually, eventuallyWithRelay, functionsDatabase, stack } from './support/stack';
 
 // A legacy app build writes sessions/{id} with the client SDK, under the rules; the bridge sends it
 // through the write path into SQL, and the projection brings streaks/{uid} along.
@@ -64,7 +64,7 @@ describe('the legacy bridge with a legacy client writing Firestore', () => {
     expect(row).toEqual({ source: 'bridge', time_zone: 'Europe/Berlin' });
     const streak = await readStreak(db.pool, uid);
     expect(streak).toMatchObject({ currentStreak: 1, lastQualifiedDate: '2025-06-02', version: 1 });
-    const projected = await eventually(() => legacyApp.readStreakDocument(uid), (d) => d?.version === 1, 20_000, 'the projection of the bridged session');
+    const projected = await eventuallyWithRelay(() => legacyApp.readStreakDocument(uid), (d) => d?.version === 1, 30_000, 'the projection of the bridged session');
     expect(projected).toMatchObject({ userId: uid, currentStreak: 1, lastQualifiedDate: '2025-06-02' });
   });
 

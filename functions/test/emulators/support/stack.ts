@@ -79,3 +79,31 @@ export async function clearFirestore(): Promise<void> {
   const response = await fetch(`http://127.0.0.1:${ports.firestore}/emulator/v1/projects/${projectId}/databases/(default)/documents`, { method: 'DELETE' });
   if (!response.ok) throw new Error(`clearing Firestore failed: ${response.status}`);
 }
+
+/** Runs relayStreakOutbox once, as Cloud Scheduler does: a POST on the Functions emulator's trigger. */
+export async function tickRelay(): Promise<void> {
+  const { ports, projectId } = stack();
+  // The emulator keys event-style triggers (scheduled ones included) as <region>-<name>-0.
+  const response = await fetch(`http://127.0.0.1:${ports.functions}/functions/projects/${projectId}/triggers/us-central1-relayStreakOutbox-0`, {
+    method: 'POST',
+    headers: { 'X-CloudScheduler-JobName': 'emulator-suite', 'X-CloudScheduler-ScheduleTime': new Date().toISOString() },
+  });
+  if (response.status !== 200) throw new Error(`relayStreakOutbox answered ${response.status}: ${await response.text()}`);
+}
+
+/**
+ * Waits for `read` to satisfy `done` while the relay runs every few seconds, as it does deployed: what
+ * the immediate publish did not get out (a cold client on a loaded machine) goes out with the relay.
+ */
+export async function eventuallyWithRelay<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    try {
+      return await eventually(read, done, Math.min(3_000, Math.max(remaining, 0)), what);
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await tickRelay();
+    }
+  }
+}
