@@ -33,7 +33,7 @@ async function main(): Promise<number> {
       cleanups.push(scratch.drop);
       databaseUrl = scratch.url;
     } else {
-      const embedded = await startEmbeddedDatabase({ port: 0 });
+      const embedded = await startEmbeddedDatabase({});
       cleanups.push(embedded.stop);
       databaseUrl = embedded.url;
     }
