@@ -52,8 +52,8 @@ runCli(async () => {
   if (cli.problems.length > 0 || !serverUrl) throw new UsageError(cli.problems, spec.name);
 
   const interrupted = () => void stopAll().then(() => process.exit(130));
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
   const emulatorLog: string[] = [];
   try {
     console.log('building functions…');

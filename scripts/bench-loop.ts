@@ -23,10 +23,16 @@ const spec: CliSpec = {
 
 const running: { stack?: EmulatorStack; clients: AppClient[]; drop?: () => Promise<void> } = { clients: [] };
 
-async function stopAll(): Promise<void> {
-  await Promise.all(running.clients.map((c) => c.close().catch(() => {})));
-  await running.stack?.stop().catch(() => {});
-  await running.drop?.().catch(() => {});
+let stopping: Promise<void> | undefined;
+
+/** Stops what this run started, once: a second Ctrl-C waits for the first. */
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    await Promise.all(running.clients.map((c) => c.close().catch(() => {})));
+    await running.stack?.stop().catch(() => {});
+    await running.drop?.().catch(() => {});
+  })();
+  return stopping;
 }
 
 /** Milliseconds from the call until the client's listener sees `streaks/{uid}` at the answer's version. */
@@ -67,8 +73,8 @@ runCli(async () => {
   if (cli.problems.length > 0 || !serverUrl || mode.kind === 'none') throw new UsageError(cli.problems, spec.name);
 
   const interrupted = () => void stopAll().then(() => process.exit(130));
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
   try {
     for (const line of describeEmulatorMode(mode)) console.log(line);
     const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(REPO_ROOT, 'functions/tsconfig.json')], { encoding: 'utf8' });

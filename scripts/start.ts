@@ -20,16 +20,17 @@ const RELAY_EVERY_MS = 60_000;
 
 /** What this command started, stopped in reverse order by pid on Ctrl-C, SIGTERM or a failure. */
 const running: { embedded?: EmbeddedDatabase; stack?: EmulatorStack; schedule?: { stop(): Promise<void> } } = {};
-let stopping = false;
+let stopping: Promise<void> | undefined;
 
+/** Stops everything once; a second Ctrl-C (the terminal and tsx both deliver one) waits for the first. */
 async function stop(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+  stopping ??= (async () => {
     console.log('\nstopping…');
     await running.schedule?.stop().catch(() => {});
     await running.stack?.stop().catch(() => {});
     await running.embedded?.stop().catch(() => {});
-  }
+  })();
+  await stopping;
   process.exit(code);
 }
 

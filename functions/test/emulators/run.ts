@@ -19,10 +19,12 @@ async function main(): Promise<number> {
   }
   for (const line of describeEmulatorMode(mode)) console.log(line);
   const cleanups: Array<() => Promise<void>> = [];
-  const cleanUp = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch(() => {});
-    cleanups.length = 0;
-  };
+  let cleaning: Promise<void> | undefined;
+  // Once, in reverse order of starting; a second signal waits for the first clean-up.
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      for (const fn of [...cleanups].reverse()) await fn().catch(() => {});
+    })());
   process.on('SIGINT', () => void cleanUp().then(() => process.exit(130)));
   process.on('SIGTERM', () => void cleanUp().then(() => process.exit(143)));
   try {
