@@ -1,14 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { percentiles } from './lib/bench/latency';
 import { parseCommandLine, type CliSpec } from './lib/cli/flags';
 import { runCli, UsageError } from './lib/cli/runCli';
-import { migrate } from './lib/migrate/migrator';
-import { createScratchDatabase } from './lib/migrate/scratchDatabase';
-import { createAppClient, type AppClient } from './lib/stack/appClient';
-import { startEmulatorStack, type EmulatorStack } from './lib/stack/emulatorStack';
-import { freeEmulatorPorts, REPO_ROOT } from './lib/stack/ports';
+import { startBenchStack } from './lib/stack/benchStack';
 
 const spec: CliSpec = {
   name: 'bench:load',
@@ -30,19 +24,6 @@ interface Sample {
   code: string;
 }
 
-const running: { stack?: EmulatorStack; clients: AppClient[]; drop?: () => Promise<void> } = { clients: [] };
-let stopping: Promise<void> | undefined;
-
-/** Stops what this run started, in reverse order: clients, emulators (by pid), the scratch database. */
-function stopAll(): Promise<void> {
-  stopping ??= (async () => {
-    await Promise.all(running.clients.map((c) => c.close().catch(() => {})));
-    await running.stack?.stop().catch(() => {});
-    await running.drop?.().catch(() => {});
-  })();
-  return stopping;
-}
-
 runCli(async () => {
   const cli = parseCommandLine(spec, process.argv.slice(2));
   if (cli.help) return void console.log(cli.text);
@@ -51,38 +32,23 @@ runCli(async () => {
   if (!serverUrl) cli.problems.push('set DATABASE_URL to a PostgreSQL server (the benchmark creates and drops its own database there)');
   if (cli.problems.length > 0 || !serverUrl) throw new UsageError(cli.problems, spec.name);
 
-  const interrupted = () => void stopAll().then(() => process.exit(130));
-  process.on('SIGINT', interrupted);
-  process.on('SIGTERM', interrupted);
   const emulatorLog: string[] = [];
+  console.log('building functions and starting Auth and Functions emulators on a scratch database…');
+  const bench = await startBenchStack({
+    serverUrl,
+    prefix: 'bench_load',
+    mode: { kind: 'none', reason: 'bench:load needs Auth and Functions only' },
+    // The Functions emulator ignores `concurrency`: each request in flight gets a worker process of its own
+    // (firebase-tools#5503), and 50 processes loading index.js at once on two cores time out. Its work queue
+    // bounds them; the others wait in it, which the latencies below include.
+    env: { FUNCTIONS_EMULATOR_PARALLEL: String(opts.emulatorWorkers) },
+    onLine: (line) => void (emulatorLog.push(line), emulatorLog.length > 200 && emulatorLog.shift()),
+  });
   try {
-    console.log('building functions…');
-    const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(REPO_ROOT, 'functions/tsconfig.json')], { encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`the functions build failed:\n${build.stdout}${build.stderr}`);
-
-    const scratch = await createScratchDatabase(serverUrl, 'bench_load');
-    running.drop = scratch.drop;
-    await migrate(scratch.url);
-    const ports = await freeEmulatorPorts();
-    console.log(`starting Auth and Functions emulators (functions ${ports.functions}, auth ${ports.auth}) on ${scratch.name}…`);
-    // The per-user rate limit would refuse a benchmark's steady stream: raised explicitly, here only.
-    running.stack = await startEmulatorStack({
-      mode: { kind: 'none', reason: 'bench:load needs Auth and Functions only' },
-      ports,
-      databaseUrl: scratch.url,
-      params: { ACCEPT_RATE_PER_MINUTE: '1000000', ACCEPT_RATE_BURST: '1000000' },
-      // The Functions emulator ignores `concurrency`: each request in flight gets a worker process of its own
-      // (firebase-tools#5503), and 50 processes loading index.js at once on two cores time out. Its work queue
-      // bounds them; the others wait in it, which the latencies below include.
-      env: { FUNCTIONS_EMULATOR_PARALLEL: String(opts.emulatorWorkers) },
-      onLine: (line) => void (emulatorLog.push(line), emulatorLog.length > 200 && emulatorLog.shift()),
-    });
-
     console.log(`signing in ${opts.users} users…`);
     const clients = await Promise.all(
       Array.from({ length: opts.users }, async (_, u) => {
-        const client = createAppClient({ authPort: ports.auth, functionsPort: ports.functions, name: `load-${u}` });
-        running.clients.push(client);
+        const client = bench.client(`load-${u}`);
         await client.signIn(`load-${u}@example.com`);
         return client;
       }),
@@ -130,7 +96,7 @@ runCli(async () => {
     throw error;
   } finally {
     console.log('stopping…');
-    await stopAll();
+    await bench.stop();
   }
 });
 

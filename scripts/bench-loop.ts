@@ -1,15 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { percentiles } from './lib/bench/latency';
 import { parseCommandLine, type CliSpec } from './lib/cli/flags';
 import { runCli, UsageError } from './lib/cli/runCli';
-import { migrate } from './lib/migrate/migrator';
-import { createScratchDatabase } from './lib/migrate/scratchDatabase';
-import { createAppClient, type AppClient } from './lib/stack/appClient';
+import type { AppClient } from './lib/stack/appClient';
+import { startBenchStack } from './lib/stack/benchStack';
 import { describeEmulatorMode, detectEmulatorMode } from './lib/stack/emulatorMode';
-import { startEmulatorStack, type EmulatorStack } from './lib/stack/emulatorStack';
-import { freeEmulatorPorts, REPO_ROOT } from './lib/stack/ports';
 
 const spec: CliSpec = {
   name: 'bench:loop',
@@ -20,20 +15,6 @@ const spec: CliSpec = {
     { flag: '--users', value: '<n>', int: { min: 1, max: 100 }, default: 4, description: 'signed-in users the accepts rotate over' },
   ],
 };
-
-const running: { stack?: EmulatorStack; clients: AppClient[]; drop?: () => Promise<void> } = { clients: [] };
-
-let stopping: Promise<void> | undefined;
-
-/** Stops what this run started, once: a second Ctrl-C waits for the first. */
-function stopAll(): Promise<void> {
-  stopping ??= (async () => {
-    await Promise.all(running.clients.map((c) => c.close().catch(() => {})));
-    await running.stack?.stop().catch(() => {});
-    await running.drop?.().catch(() => {});
-  })();
-  return stopping;
-}
 
 /** Milliseconds from the call until the client's listener sees `streaks/{uid}` at the answer's version. */
 async function acceptAndWatch(client: AppClient, uid: string, request: Record<string, unknown>): Promise<number> {
@@ -72,28 +53,12 @@ runCli(async () => {
   if (mode.kind === 'none') cli.problems.push(`the loop needs the Firestore and Pub/Sub emulators: ${mode.reason}`);
   if (cli.problems.length > 0 || !serverUrl || mode.kind === 'none') throw new UsageError(cli.problems, spec.name);
 
-  const interrupted = () => void stopAll().then(() => process.exit(130));
-  process.on('SIGINT', interrupted);
-  process.on('SIGTERM', interrupted);
+  for (const line of describeEmulatorMode(mode)) console.log(line);
+  const bench = await startBenchStack({ serverUrl, prefix: 'bench_loop', mode, firestore: true });
   try {
-    for (const line of describeEmulatorMode(mode)) console.log(line);
-    const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(REPO_ROOT, 'functions/tsconfig.json')], { encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`the functions build failed:\n${build.stdout}${build.stderr}`);
-    const scratch = await createScratchDatabase(serverUrl, 'bench_loop');
-    running.drop = scratch.drop;
-    await migrate(scratch.url);
-    const ports = await freeEmulatorPorts();
-    running.stack = await startEmulatorStack({
-      mode,
-      ports,
-      databaseUrl: scratch.url,
-      // The rate limit would refuse a benchmark's steady stream: raised explicitly, here only.
-      params: { ACCEPT_RATE_PER_MINUTE: '1000000', ACCEPT_RATE_BURST: '1000000' },
-    });
     const users = await Promise.all(
       Array.from({ length: opts.users }, async (_, u) => {
-        const client = createAppClient({ authPort: ports.auth, functionsPort: ports.functions, firestorePort: ports.firestore, name: `loop-${u}` });
-        running.clients.push(client);
+        const client = bench.client(`loop-${u}`);
         return { client, uid: await client.signIn(`loop-${u}@example.com`) };
       }),
     );
@@ -118,6 +83,6 @@ runCli(async () => {
     console.log(JSON.stringify({ mode: mode.kind, accepts: warm.length, users: users.length, coldMs: Number(cold.toFixed(1)), ...p }));
     return 0;
   } finally {
-    await stopAll();
+    await bench.stop();
   }
 });

@@ -1,13 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { readConfig, type Config } from '../functions/src/config';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../functions/src/db/embedded';
 import { parseCommandLine, type CliSpec } from './lib/cli/flags';
 import { runCli, UsageError } from './lib/cli/runCli';
 import { migrate } from './lib/migrate/migrator';
+import { buildFunctions } from './lib/stack/buildFunctions';
 import { describeEmulatorMode, detectEmulatorMode, type EmulatorMode } from './lib/stack/emulatorMode';
 import { startEmulatorStack, type EmulatorStack } from './lib/stack/emulatorStack';
-import { DEMO_PROJECT, firstPortInUse, portsFromFirebaseJson, REPO_ROOT, type EmulatorPorts } from './lib/stack/ports';
+import { DEMO_PROJECT, firstPortInUse, portsFromFirebaseJson, type EmulatorPorts } from './lib/stack/ports';
 import { startSchedule } from './lib/stack/schedule';
 
 const spec: CliSpec = {
@@ -79,8 +78,7 @@ async function startAll(config: Config, ports: EmulatorPorts, mode: EmulatorMode
   console.log(`database: ${where} (${migrated.applied.length + migrated.appliedNow.length} migrations applied)`);
 
   console.log('building functions…');
-  const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(REPO_ROOT, 'functions/tsconfig.json')], { stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('the functions build failed (see above)');
+  buildFunctions();
 
   for (const line of describeEmulatorMode(mode)) console.log(line);
   const stack = await startEmulatorStack({ mode, ports, databaseUrl, onLine: quiet ? undefined : (line) => console.log(`  | ${line}`) });

@@ -3,6 +3,7 @@ import { builtinModules } from 'node:module';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { buildFunctions } from '../../../scripts/lib/stack/buildFunctions';
 
 // The functions codebase as `firebase deploy` uploads it: functions/ without src/ and tests (see
 // firebase.json's "ignore"), built to lib/. It must load on its own and describe every deployed function.
@@ -24,8 +25,7 @@ let manifest: { endpoints: Record<string, Record<string, unknown>>; params: Arra
 beforeAll(() => {
   upload = mkdtempSync(path.join(tmpdir(), 'functions-upload-'));
   cpSync(path.join(FUNCTIONS_DIR, 'package.json'), path.join(upload, 'package.json'));
-  const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(FUNCTIONS_DIR, 'tsconfig.json'), '--outDir', path.join(upload, 'lib')], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+  buildFunctions(path.join(upload, 'lib'));
   // Cloud Build installs functions/package.json's dependencies; here the workspace's installed tree stands in.
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(upload, 'node_modules'), 'dir');
   const manifestPath = path.join(upload, 'manifest.json');

@@ -1,6 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { FirebaseError } from 'firebase/app';
+import { buildFunctions } from '../../../scripts/lib/stack/buildFunctions';
 import { createAppClient, type AppClient } from '../../../scripts/lib/stack/appClient';
 import { startEmulatorStack, type EmulatorStack } from '../../../scripts/lib/stack/emulatorStack';
 import { DEMO_PROJECT, freeEmulatorPorts } from '../../../scripts/lib/stack/ports';
@@ -15,8 +14,7 @@ let emulators: EmulatorStack;
 let app: AppClient;
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.resolve(__dirname, '../../tsconfig.json')], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`functions build failed:\n${build.stdout}${build.stderr}`);
+  buildFunctions();
   db = await createTestDatabase();
   // Auth and Functions only, on ports nobody else holds: the default suite needs no Java.
   const ports = await freeEmulatorPorts();

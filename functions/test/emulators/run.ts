@@ -1,11 +1,12 @@
 // `npm run test:emulators`: the suite in this folder against real emulators. It starts what the
 // machine can run (see describeEmulatorMode) on ports of its own, so it can run beside `npm start`,
 // runs jest once with the stack's addresses in the environment, and stops everything it started.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startEmbeddedDatabase } from '../../src/db/embedded';
 import { migrate } from '../../../scripts/lib/migrate/migrator';
 import { createScratchDatabase } from '../../../scripts/lib/migrate/scratchDatabase';
+import { buildFunctions } from '../../../scripts/lib/stack/buildFunctions';
 import { describeEmulatorMode, detectEmulatorMode } from '../../../scripts/lib/stack/emulatorMode';
 import { startEmulatorStack, type EmulatorStack } from '../../../scripts/lib/stack/emulatorStack';
 import { freeEmulatorPorts, REPO_ROOT } from '../../../scripts/lib/stack/ports';
@@ -40,8 +41,7 @@ async function main(): Promise<number> {
       databaseUrl = embedded.url;
     }
     await migrate(databaseUrl);
-    const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(REPO_ROOT, 'functions/tsconfig.json')], { encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`functions build failed:\n${build.stdout}${build.stderr}`);
+    buildFunctions();
     const ports = await freeEmulatorPorts();
     const stack: EmulatorStack = await startEmulatorStack({
       mode,
