@@ -4,6 +4,7 @@ import { acceptSession } from '../functions/src/accept/acceptSession';
 import { rateLimitFor } from '../functions/src/config';
 import { readConfig } from '../functions/src/config';
 import { connect, type Database } from '../functions/src/db/pool';
+import { cpuMeter, describeCpu } from './lib/bench/cpuMeter';
 import { percentiles } from './lib/bench/latency';
 import { statementCounter } from './lib/bench/statementCounter';
 import { parseCommandLine, type CliSpec } from './lib/cli/flags';
@@ -49,8 +50,11 @@ runCli(async () => {
     await migrate(scratch.url);
     db = await connect(config, scratch.url, scratch.name);
     console.log(`accept: ${opts.users} concurrent users for ${opts.seconds} s against ${scratch.name}`);
+    const cpu = cpuMeter();
     const throughput = await measureThroughput(db, opts.users, opts.seconds);
+    const cpuSpent = cpu.stop();
     console.log(`  sessions/s ${throughput.rate.toFixed(0)}  latency ms ${JSON.stringify(percentiles(throughput.latencies))}  (${throughput.count} sessions)`);
+    console.log(`  ${describeCpu(cpuSpent, throughput.count, 'accept')}`);
 
     let ratio: number | undefined;
     if (opts.pgbench) {
@@ -66,7 +70,7 @@ runCli(async () => {
     const fresh = await sequentialLatencies(db, 'bench-fresh', 0, opts.samples);
     const p50History = percentiles(withHistory).p50;
     const p50Fresh = percentiles(fresh).p50;
-    console.log(`  p50 ms: with history ${p50History}, new user ${p50Fresh}; ratio ${(p50History / p50Fresh).toFixed(2)} (target <= 1.5)`);
+    console.log(`  p50 ms: with history ${p50History}, new user ${p50Fresh}; ratio ${(p50History / p50Fresh).toFixed(2)} (target <= 1.2)`);
 
     const scaling = [];
     for (const level of levels) {
@@ -104,7 +108,7 @@ runCli(async () => {
         await Promise.all(instances.map((instance) => instance.close()));
       }
     }
-    console.log(JSON.stringify({ sessionsPerSecond: throughput.rate, latencyMs: percentiles(throughput.latencies), acceptOverPgbench: ratio, historyP50Ms: p50History, freshP50Ms: p50Fresh, scaling, contention }));
+    console.log(JSON.stringify({ sessionsPerSecond: throughput.rate, latencyMs: percentiles(throughput.latencies), cpuMs: cpuSpent, acceptOverPgbench: ratio, historyP50Ms: p50History, freshP50Ms: p50Fresh, scaling, contention }));
     return 0;
   } finally {
     await db?.close();
