@@ -4,13 +4,14 @@
 -- written as simply as set-based SQL allows, with no PL/pgSQL, one statement per derived table:
 -- what a competent first version would cost on the same rows.
 --
--- It must do comparable work, so it writes the same tables and the same number of rows as
--- rebuild_streaks with projection on (daily_focus, streak_runs, users.timezone, user_streaks,
--- one streak_outbox row per user; the benchmark prints the row counts of both side by side).
--- It need not be right in the corners the product pays for, since they do not change how much
+-- It must do comparable work, so it writes the same tables as rebuild_streaks with projection on
+-- (daily_focus, streak_runs, users.timezone, user_streaks, one streak_outbox row per user) and,
+-- give or take the corners below, the same rows: the benchmark prints the row counts side by side.
+-- It need not be right in the corners the product pays for, since they hardly change how much
 -- work there is: a day whose midnight the zone skips or repeats (midnight is taken as
--- `d::timestamp at time zone tz`), overlapping sessions (summed, not united), ties between
--- sessions ending at the same instant, an exact streakExpiresAt. Never use it to compute streaks.
+-- `d::timestamp at time zone tz`), overlapping sessions (summed, not united, so a few more dates
+-- qualify), ties between sessions ending at the same instant, an exact streakExpiresAt.
+-- Never use it to compute streaks.
 --
 -- It expects the benchmark's fresh database: sessions and users copied in, nothing derived yet
 -- (the truncate only makes a second run on the same database start from the same state).
