@@ -52,7 +52,7 @@ runCli(async () => {
     console.log(`accept: ${opts.users} concurrent users for ${opts.seconds} s against ${scratch.name}`);
     const cpu = cpuMeter();
     const throughput = await measureThroughput(db, opts.users, opts.seconds);
-    const cpuSpent = cpu.stop();
+    const cpuSpent = await cpu.stop(db.pool);
     console.log(`  sessions/s ${throughput.rate.toFixed(0)}  latency ms ${JSON.stringify(percentiles(throughput.latencies))}  (${throughput.count} sessions)`);
     console.log(`  ${describeCpu(cpuSpent, throughput.count, 'accept')}`);
 

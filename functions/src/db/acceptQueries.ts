@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { LocalDate, Run, SessionTimes } from '../domain';
 import { NEW_USER_STREAK, storedStreakSchema } from './userStreaks';
 
-// The write path's two round trips: the PL/pgSQL functions accept_session_read and
+// The write path's two round trips (named prepared statements: db/namedStatements.ts): the PL/pgSQL functions accept_session_read and
 // accept_session_write (sql/), which read and write focus_sessions, daily_focus, streak_runs,
 // user_streaks and the streak_outbox insert in one transaction. Each table's other reads and
 // writes live in its own module here (focusSessions, userStreaks, streakOutbox, ...).
@@ -45,7 +45,7 @@ export async function readForAccept(db: CommonQueryMethods, args: ReadArgs, rate
   // new streak starts above it, and the answer says the version the projection will show.
   const floor = sql.fragment`(select d.version_floor from deleted_users d where d.user_id = u.id) as floor`;
   if (!rateLimit) {
-    const row = await db.one(sql.type(z.object({ result: readResult, floor: z.coerce.number().nullable() }))`
+    const row = await db.one(sql.type(z.object({ result: readResult, floor: z.coerce.number().nullable() }))`-- statement: accept_read
       select accept_session_read(
         u.id, ${sessionId},
         ${iso(window.fromMs)}::timestamptz, ${iso(window.toMs)}::timestamptz,
@@ -54,7 +54,7 @@ export async function readForAccept(db: CommonQueryMethods, args: ReadArgs, rate
       from (select ${userId}::text as id) u`);
     return aboveFloor(row.result, row.floor);
   }
-  const row = await db.one(sql.type(z.object({ result: z.union([limitedResult, readResult]), floor: z.coerce.number().nullable() }))`
+  const row = await db.one(sql.type(z.object({ result: z.union([limitedResult, readResult]), floor: z.coerce.number().nullable() }))`-- statement: accept_read_limited
     select accept_session_read_limited(
       ${rateLimit.action}, ${rateLimit.perMinute}::float8, ${rateLimit.burst}::float8,
       u.id, ${sessionId},
@@ -92,7 +92,11 @@ export interface AcceptWrite {
   };
 }
 
-/** The arguments both write functions take, in their order: the session, the credits, the runs, the change. */
+/**
+ * The arguments both write functions take, in their order: the session, the credits, the runs, the
+ * change. The text must not depend on the values (the statements are named): no fragment that is
+ * there for some calls only; the payload goes as text cast to jsonb.
+ */
 function writeArguments(w: AcceptWrite) {
   const c = w.change;
   return sql.fragment`
@@ -104,12 +108,12 @@ function writeArguments(w: AcceptWrite) {
       ${w.zone},
       ${c?.currentStreak ?? null}::int, ${c?.longestStreak ?? null}::int,
       ${c?.lastQualifiedDate ?? null}::date, ${c?.qualifiedDaysCount ?? null}::int,
-      ${c?.version ?? null}::bigint, ${c ? sql.jsonb(c.payload as never) : null}::jsonb`;
+      ${c?.version ?? null}::bigint, ${c ? JSON.stringify(c.payload) : null}::jsonb`;
 }
 
 /** One transaction: 'stale' (nothing written, read again) or 'written' with the new outbox row id. */
 export async function writeAccept(db: CommonQueryMethods, w: AcceptWrite): Promise<{ status: 'written' | 'stale'; outboxId: string | null }> {
-  return db.one(sql.type(z.object({ status: z.enum(['written', 'stale']), outboxId: z.coerce.string().nullable() }))`
+  return db.one(sql.type(z.object({ status: z.enum(['written', 'stale']), outboxId: z.coerce.string().nullable() }))`-- statement: accept_write
     select status, outbox_id as "outboxId" from accept_session_write(
       ${writeArguments(w)}
     )`).catch((error: unknown) => {
@@ -129,7 +133,7 @@ export async function writeAcceptLocking(
   read: { lockHeld: boolean; window: { fromMs: number; toMs: number }; dates: readonly LocalDate[] },
 ): Promise<{ status: 'written'; outboxId: string | null } | { status: 'stale'; fresh: AcceptRead | null }> {
   const row = await db
-    .one(sql.type(z.object({ status: z.enum(['written', 'stale']), outboxId: z.coerce.string().nullable(), fresh: readResult.nullable() }))`
+    .one(sql.type(z.object({ status: z.enum(['written', 'stale']), outboxId: z.coerce.string().nullable(), fresh: readResult.nullable() }))`-- statement: accept_write_locking
     select status, outbox_id as "outboxId", fresh from accept_session_write_locking(
       ${read.lockHeld}, ${iso(read.window.fromMs)}::timestamptz, ${iso(read.window.toMs)}::timestamptz,
       ${read.dates[0]}::date, ${read.dates[read.dates.length - 1]}::date,

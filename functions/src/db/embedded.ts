@@ -1,6 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 
+// The embedded database's URLs say what they reach (application_name), so every pool that connects,
+// in this process or another (functions in the emulator, scripts beside npm start), knows that its
+// connections share one PGlite session: no named prepared statements there (db/namedStatements.ts).
+const EMBEDDED_APPLICATION = 'embedded-pglite';
+
+/** The URL of the embedded database served on host:port. */
+export function embeddedUrl(host: string, port: number): string {
+  return `postgresql://postgres@${host}:${port}/postgres?sslmode=disable&application_name=${EMBEDDED_APPLICATION}`;
+}
+
+/** True for a URL of the embedded database (made by embeddedUrl). */
+export function isEmbeddedUrl(url: string): boolean {
+  try {
+    return new URL(url).searchParams.get('application_name') === EMBEDDED_APPLICATION;
+  } catch {
+    return false;
+  }
+}
+
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
@@ -22,7 +41,7 @@ export async function startEmbeddedDatabase(options: { dataDir?: string; port?: 
   const server = new PGLiteSocketServer({ db, host, port, maxConnections: 100 });
   await server.start();
   return {
-    url: `postgresql://postgres@${host}:${port}/postgres?sslmode=disable`,
+    url: embeddedUrl(host, port),
     async stop() {
       await server.stop();
       await db.close();

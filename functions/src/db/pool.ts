@@ -5,7 +5,8 @@ import { createPool, type DatabasePool, type Interceptor } from 'slonik';
 import type { Config } from '../config';
 import { ConfigError } from '../config';
 import { gateAcquire } from './acquireGate';
-import { isListening, startEmbeddedDatabase } from './embedded';
+import { embeddedUrl, isEmbeddedUrl, isListening, startEmbeddedDatabase } from './embedded';
+import { namedStatementsDriverFactory } from './namedStatements';
 import { resultParserInterceptor } from './resultParser';
 
 export interface Database {
@@ -32,7 +33,7 @@ export async function openDatabase(config: DatabaseConfig, options: { deployed?:
   const { port, dataDir } = config.embedded;
   if (port !== 0 && (await isListening('127.0.0.1', port))) {
     // `npm start` already serves the embedded database; a second PGlite on the same files would corrupt them.
-    const url = `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+    const url = embeddedUrl('127.0.0.1', port);
     return connect(config, url, `embedded database at ${url}`);
   }
   const embedded = await startEmbeddedDatabase({ dataDir, port });
@@ -46,9 +47,14 @@ export async function openDatabase(config: DatabaseConfig, options: { deployed?:
   };
 }
 
-/** `interceptors`: extra slonik interceptors (tests and benchmarks count statements with one). */
+/**
+ * `interceptors`: extra slonik interceptors (tests and benchmarks count statements with one).
+ * The accept path's statements are prepared once per connection, except on the embedded database,
+ * whose connections share one session.
+ */
 export async function connect(config: DatabaseConfig, url: string, describe: string, options: { interceptors?: Interceptor[] } = {}): Promise<Database> {
   const pool = await createPool(url, {
+    ...(isEmbeddedUrl(url) ? {} : { driverFactory: namedStatementsDriverFactory() }),
     maximumPoolSize: config.poolSize,
     statementTimeout: config.statementTimeoutMs,
     connectionTimeout: config.connectTimeoutMs,

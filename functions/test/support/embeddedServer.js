@@ -16,7 +16,7 @@ async function main() {
   });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 100 });
   await server.start();
-  process.stdout.write(`postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable\n`);
+  process.stdout.write(`${port}\n`);
   const stop = async () => {
     await server.stop();
     await db.close();

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { readConfig } from '../../src/config';
+import { embeddedUrl } from '../../src/db/embedded';
 import { connect, type Database } from '../../src/db/pool';
 import { migrate } from '../../../scripts/lib/migrate/migrator';
 import { createScratchDatabase } from '../../../scripts/lib/migrate/scratchDatabase';
@@ -46,8 +47,9 @@ export async function createTestDatabase(options: { poolSize?: number; statement
 export async function startEmbeddedServerProcess(): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [path.join(__dirname, 'embeddedServer.js')], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: child.stdout });
+  // The child prints its port; the URL is the embedded database's, which pools recognise.
   const url = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
+    lines.once('line', (port) => resolve(embeddedUrl('127.0.0.1', Number(port))));
     child.once('exit', (code) => reject(new Error(`embedded database exited with code ${code}`)));
   });
   lines.close();
