@@ -1,36 +1,24 @@
 // What is deployed: one line per function, the trigger, its options and its handler. Handlers are
-// exported from their folders and tested on their own; options live in triggerOptions.ts.
+// exported from their folders and tested on their own; options live in triggerOptions.ts. Each
+// handler is loaded on its function's first call (loadedOnFirstCall): an instance loads its own.
 import { onCall } from 'firebase-functions/https';
 import { onMessagePublished } from 'firebase-functions/pubsub';
 import { onSchedule } from 'firebase-functions/scheduler';
-import { handleAuthUserDeleted } from './authEvents/handleAuthUserDeleted';
-import { handleBridgeLegacySession } from './bridge/bridgeLegacySession';
-import { handleAcceptFocusSession } from './callables/acceptFocusSession';
-import { handleGetMyStreak } from './callables/getMyStreak';
-import { handleAddFriend } from './callables/addFriend';
-import { handleGetFriends } from './callables/getFriends';
-import { handleGetFriendsLeaderboard } from './callables/getFriendsLeaderboard';
-import { handleRemoveFriend } from './callables/removeFriend';
-import { handleExportMyData } from './callables/exportMyData';
-import { handleDeleteMyData } from './callables/deleteMyData';
-import { handleRelayStreakOutbox } from './outbox/relayStreakOutbox';
-import { handlePruneTables } from './maintenance/pruneTables';
-import { handleProjectStreak } from './projection/projectStreak';
 // Two triggers whose SDK modules are heavy load them on first use (see lazyTriggers.ts); Firebase
 // Auth's user deletion event exists only as a 1st-gen trigger.
-import { onAuthUserDeleted, onDocumentCreated } from './lazyTriggers';
+import { loadedOnFirstCall as load, onAuthUserDeleted, onDocumentCreated } from './lazyTriggers';
 import { authUserDeletedOptions, bridgeLegacySessionOptions, callableOptions, projectStreakOptions, pruneTablesOptions, relayStreakOutboxOptions } from './triggerOptions';
 
-export const acceptFocusSession = onCall(callableOptions, handleAcceptFocusSession);
-export const getMyStreak = onCall(callableOptions, handleGetMyStreak);
-export const addFriend = onCall(callableOptions, handleAddFriend);
-export const removeFriend = onCall(callableOptions, handleRemoveFriend);
-export const getFriends = onCall(callableOptions, handleGetFriends);
-export const getFriendsLeaderboard = onCall(callableOptions, handleGetFriendsLeaderboard);
-export const exportMyData = onCall(callableOptions, handleExportMyData);
-export const deleteMyData = onCall(callableOptions, handleDeleteMyData);
-export const projectStreak = onMessagePublished(projectStreakOptions, handleProjectStreak);
-export const relayStreakOutbox = onSchedule(relayStreakOutboxOptions, handleRelayStreakOutbox);
-export const bridgeLegacySession = onDocumentCreated(bridgeLegacySessionOptions, handleBridgeLegacySession);
-export const pruneTables = onSchedule(pruneTablesOptions, handlePruneTables);
-export const deleteDataOnAccountDeletion = onAuthUserDeleted(authUserDeletedOptions, handleAuthUserDeleted);
+export const acceptFocusSession = onCall(callableOptions, load(() => import('./callables/acceptFocusSession').then((m) => m.handleAcceptFocusSession)));
+export const getMyStreak = onCall(callableOptions, load(() => import('./callables/getMyStreak').then((m) => m.handleGetMyStreak)));
+export const addFriend = onCall(callableOptions, load(() => import('./callables/addFriend').then((m) => m.handleAddFriend)));
+export const removeFriend = onCall(callableOptions, load(() => import('./callables/removeFriend').then((m) => m.handleRemoveFriend)));
+export const getFriends = onCall(callableOptions, load(() => import('./callables/getFriends').then((m) => m.handleGetFriends)));
+export const getFriendsLeaderboard = onCall(callableOptions, load(() => import('./callables/getFriendsLeaderboard').then((m) => m.handleGetFriendsLeaderboard)));
+export const exportMyData = onCall(callableOptions, load(() => import('./callables/exportMyData').then((m) => m.handleExportMyData)));
+export const deleteMyData = onCall(callableOptions, load(() => import('./callables/deleteMyData').then((m) => m.handleDeleteMyData)));
+export const projectStreak = onMessagePublished(projectStreakOptions, load(() => import('./projection/projectStreak').then((m) => m.handleProjectStreak)));
+export const relayStreakOutbox = onSchedule(relayStreakOutboxOptions, load(() => import('./outbox/relayStreakOutbox').then((m) => m.handleRelayStreakOutbox)));
+export const bridgeLegacySession = onDocumentCreated(bridgeLegacySessionOptions, load(() => import('./bridge/bridgeLegacySession').then((m) => m.handleBridgeLegacySession)));
+export const pruneTables = onSchedule(pruneTablesOptions, load(() => import('./maintenance/pruneTables').then((m) => m.handlePruneTables)));
+export const deleteDataOnAccountDeletion = onAuthUserDeleted(authUserDeletedOptions, load(() => import('./authEvents/handleAuthUserDeleted').then((m) => m.handleAuthUserDeleted)));

@@ -10,6 +10,26 @@ import { params } from './config';
 // builder on first use: when discovery reads its `__endpoint` (the manifest is unchanged) or when
 // its own instance runs it. Nothing else of the function is touched.
 
+/**
+ * A handler loaded on its first call. Every deployed function loads index.ts at cold start but runs
+ * only its own handler: importing all of them there made each cold start load the modules of the
+ * twelve handlers it never runs (zod schemas, the domain, the legacy parsers, slonik's errors).
+ * A failed load is tried again on the next call.
+ */
+export function loadedOnFirstCall<Handler extends (...args: never[]) => Promise<unknown>>(load: () => Promise<Handler>): NoInfer<Handler> {
+  let handler: Promise<Handler> | undefined;
+  // One declared parameter, as the SDK's v2 handlers have (the event or request): tools tell
+  // 2nd-gen functions by their handler's arity.
+  const call = async (event: unknown, ...rest: unknown[]) => {
+    handler ??= load().catch((error: unknown): never => {
+      handler = undefined;
+      throw error;
+    });
+    return (await handler)(...([event, ...rest] as Parameters<Handler>));
+  };
+  return call as unknown as Handler;
+}
+
 /** A function that stands for the SDK function `build()` returns, built (and its SDK loaded) on first touch. */
 function builtOnFirstUse<F extends (...args: never[]) => unknown>(build: () => F): F {
   let built: F | undefined;

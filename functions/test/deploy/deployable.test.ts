@@ -130,4 +130,16 @@ describe('the deployable functions codebase', () => {
     const loaded = JSON.parse(probe.stdout) as string[];
     expect(loaded.filter((file) => /node_modules\/(@google-cloud\/firestore|@google-cloud\/pubsub|@google-cloud\/cloud-sql-connector|slonik|pg)\/|firebase-admin\/lib\/firestore\/|firebase-functions\/lib\/v1\/(index|function-builder)\.js$/.test(file))).toEqual([]);
   });
+  it("loads no handler when the entry loads: each function's instance loads its own on its first call", () => {
+    const probe = spawnSync(process.execPath, ['-e', "require('./lib/index.js'); process.stdout.write(JSON.stringify(Object.keys(require.cache)))"], {
+      cwd: upload,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, GCLOUD_PROJECT: 'demo-deploy-check', METADATA_SERVER_DETECTION: 'none' },
+    });
+    expect(probe.status).toBe(0);
+    const ours = (JSON.parse(probe.stdout) as string[]).filter((file) => !file.includes('/node_modules/')).map((file) => path.relative(path.join(upload, 'lib'), file));
+    expect(ours).toContain('index.js');
+    // The declarations (options bind params) and the domain constants the params' defaults come from.
+    expect(ours.filter((file) => !/^(index|lazyTriggers|triggerOptions|config)\.js$|^domain\//.test(file))).toEqual([]);
+  });
 });
