@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { acceptSession } from '../functions/src/accept/acceptSession';
-import { rateLimitFor } from '../functions/src/config';
+import { params, rateLimitFor } from '../functions/src/config';
 import { readConfig } from '../functions/src/config';
 import { connect, type Database } from '../functions/src/db/pool';
 import { cpuMeter, describeCpu } from './lib/bench/cpuMeter';
@@ -75,19 +75,35 @@ runCli(async () => {
     console.log(`  p50 ms: with history ${p50History}, new user ${p50Fresh}; ratio ${(p50History / p50Fresh).toFixed(2)} (target <= 1.2)`);
 
     const scaling = [];
+    // Each level runs as deployed: callers spread over instances of CONCURRENCY requests each, every
+    // instance with its pool of DB_POOL_SIZE connections (the product's defaults unless overridden).
+    const deployed = readConfig(process.env);
+    const perInstance = Number(process.env.CONCURRENCY ?? params.concurrency.options?.default);
     for (const level of levels) {
-      // At most 40 connections a level: PostgreSQL's default max_connections is 100.
       const counter = statementCounter();
-      const pool = await connect({ ...config, poolSize: Math.min(level + 2, 40) }, scratch.url, `${scratch.name} (${level} users)`, { interceptors: [counter.interceptor] });
+      const instanceCount = Math.ceil(level / perInstance);
+      const instances = await Promise.all(
+        Array.from({ length: instanceCount }, (_, i) =>
+          connect({ ...config, poolSize: deployed.database.poolSize }, scratch.url, `${scratch.name} (${level} users, instance ${i})`, { interceptors: [counter.interceptor] }),
+        ),
+      );
       try {
-        await acceptOne(pool, `warm-${level}`, 0);
+        await Promise.all(instances.map((instance, i) => acceptOne(instance, `warm-${level}-${i}`, 0)));
         const before = counter.total;
-        const r = await measureThroughput(pool, level, opts.seconds, `lvl${level}`);
+        const r = await measureThroughput(instances, level, opts.seconds, `lvl${level}`);
         const perAccept = (counter.total - before) / r.count;
-        console.log(`scaling: ${level} concurrent users for ${opts.seconds} s: accepts/s ${r.rate.toFixed(0)}  latency ms ${JSON.stringify(percentiles(r.latencies))}  statements/accept ${perAccept.toFixed(2)}`);
-        scaling.push({ users: level, acceptsPerSecond: r.rate, latencyMs: percentiles(r.latencies), statementsPerAccept: perAccept });
+        console.log(
+          `scaling: ${level} concurrent users over ${instanceCount} instance(s) x ${deployed.database.poolSize} connections for ${opts.seconds} s: accepts/s ${r.rate.toFixed(0)}  latency ms ${JSON.stringify(percentiles(r.latencies))}  statements/accept ${perAccept.toFixed(2)}`,
+        );
+        scaling.push({ users: level, instances: instanceCount, poolSize: deployed.database.poolSize, acceptsPerSecond: r.rate, latencyMs: percentiles(r.latencies), statementsPerAccept: perAccept });
       } finally {
-        await pool.close();
+        await Promise.all(instances.map((instance) => instance.close()));
+      }
+    }
+    if (scaling.length > 1) {
+      const first = scaling[0];
+      for (const level of scaling.slice(1)) {
+        console.log(`  ${level.users} users: ${((100 * level.acceptsPerSecond) / first.acceptsPerSecond).toFixed(0)}% of the ${first.users}-user throughput (target >= 80%)`);
       }
     }
 
@@ -138,14 +154,16 @@ async function measureHotUser(instances: Database[], concurrent: number, seconds
 }
 
 /** Each user submits one session per local day, day after day, so every accept changes the streak. */
-async function measureThroughput(db: Database, users: number, seconds: number, tag = 'tp') {
+/** `users` callers, each on one of the instances (round robin), one in-flight session each. */
+async function measureThroughput(instances: Database | Database[], users: number, seconds: number, tag = 'tp') {
+  const pools = Array.isArray(instances) ? instances : [instances];
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: users }, async (_, u) => {
       for (let day = 0; performance.now() < deadline; day++) {
         const t0 = performance.now();
-        await acceptOne(db, `bench-${tag}-${u}`, day);
+        await acceptOne(pools[u % pools.length], `bench-${tag}-${u}`, day);
         latencies.push(performance.now() - t0);
       }
     }),
