@@ -16,7 +16,7 @@ const spec: CliSpec = {
     { flag: '--sessions', value: '<n>', int: { min: 1, max: 1_000_000_000 }, default: 1_000_000, description: 'sessions in the export' },
     { flag: '--users', value: '<n>', int: { min: 1, max: 1_000_000_000 }, default: 20_000, description: 'distinct users (at most --sessions)' },
     { flag: '--seed', value: '<n>', int: { min: 0, max: 2 ** 32 - 1 }, default: 42, description: 'PRNG seed' },
-    { flag: '--batch-size', value: '<n>', int: { min: 1, max: 10_000 }, default: 1000, description: 'backfill batch size' },
+    { flag: '--batch-size', value: '<n>', int: { min: 1, max: 10_000 }, default: 5000, description: 'backfill batch size (default: the backfill default)' },
     { flag: '--keep', description: 'keep the generated files and databases' },
   ],
 };

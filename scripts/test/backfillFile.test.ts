@@ -207,7 +207,7 @@ describe('backfill from an NDJSON export', () => {
     expect(sessions.code).toBe(0);
     expect(users.code).toBe(0);
     expect(sessions.stdout).toContain('--default-timezone');
-    expect(sessions.stdout).toMatch(/--batch-size <n>.*\(1-10000; default: 1000\)/);
+    expect(sessions.stdout).toMatch(/--batch-size <n>.*\(1-10000; default: 5000\)/);
     expect(users.stdout).not.toContain('--default-timezone');
     expect(users.stdout).not.toContain('--rebuild-chunk');
     expect(users.stdout).not.toContain('--no-project');

@@ -27,7 +27,7 @@ export const backfillCli: CliSpec = {
     { flag: '--partitions', value: '<n>', int: { min: 1, max: 64 }, default: 1, description: 'Firestore: read N id ranges in parallel' },
     { flag: '--read-time', value: '<ISO>', description: 'Firestore: read one consistent snapshot at this instant (≤ 1 h ago, ≤ 7 days with PITR)' },
     { flag: '--shard', value: '<i/N>', description: 'Firestore: this process reads id range i of N (run N processes on N machines)' },
-    { flag: '--batch-size', value: '<n>', int: { min: 1, max: 10_000 }, default: 1000, description: 'documents per transaction' },
+    { flag: '--batch-size', value: '<n>', int: { min: 1, max: 10_000 }, default: 5000, description: 'documents per transaction' },
     { flag: '--dry-run', description: 'parse, validate and classify against the database; write nothing to it' },
     { flag: '--resume', value: '<runId>', description: 'continue a stopped run from its last committed batch, with the options it was started with' },
     { flag: '--run-id', value: '<id>', description: 'id for a new run (default: generated and printed)' },
