@@ -49,6 +49,17 @@ function jsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? jsFiles(path.join(dir, e.name)) : e.name.endsWith('.js') ? [path.join(dir, e.name)] : []));
 }
 
+/** Every module file a fresh process has loaded once it required the uploaded entry, as a cold start does. */
+function modulesLoadedByEntry(): string[] {
+  const probe = spawnSync(process.execPath, ['-e', "require('./lib/index.js'); process.stdout.write(JSON.stringify(Object.keys(require.cache)))"], {
+    cwd: upload,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, GCLOUD_PROJECT: 'demo-deploy-check', METADATA_SERVER_DETECTION: 'none' },
+  });
+  expect(probe.status).toBe(0);
+  return JSON.parse(probe.stdout) as string[];
+}
+
 describe('the deployable functions codebase', () => {
   it('lists every deployed function with its trigger, region and options', () => {
     const region = '{{ params.FUNCTIONS_REGION }}';
@@ -121,23 +132,11 @@ describe('the deployable functions codebase', () => {
   it('loads no SDK a function does not use when the entry loads: the Firestore client, the 1st-gen SDK, Pub/Sub and the database load where used', () => {
     // Every deployed function loads the entry at cold start (lazyTriggers.ts, runtime.ts); firebase-admin's app
     // and auth come with firebase-functions/https itself.
-    const probe = spawnSync(process.execPath, ['-e', "require('./lib/index.js'); process.stdout.write(JSON.stringify(Object.keys(require.cache)))"], {
-      cwd: upload,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, GCLOUD_PROJECT: 'demo-deploy-check', METADATA_SERVER_DETECTION: 'none' },
-    });
-    expect(probe.status).toBe(0);
-    const loaded = JSON.parse(probe.stdout) as string[];
+    const loaded = modulesLoadedByEntry();
     expect(loaded.filter((file) => /node_modules\/(@google-cloud\/firestore|@google-cloud\/pubsub|@google-cloud\/cloud-sql-connector|slonik|pg)\/|firebase-admin\/lib\/firestore\/|firebase-functions\/lib\/v1\/(index|function-builder)\.js$/.test(file))).toEqual([]);
   });
   it("loads no handler when the entry loads: each function's instance loads its own on its first call", () => {
-    const probe = spawnSync(process.execPath, ['-e', "require('./lib/index.js'); process.stdout.write(JSON.stringify(Object.keys(require.cache)))"], {
-      cwd: upload,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, GCLOUD_PROJECT: 'demo-deploy-check', METADATA_SERVER_DETECTION: 'none' },
-    });
-    expect(probe.status).toBe(0);
-    const ours = (JSON.parse(probe.stdout) as string[]).filter((file) => !file.includes('/node_modules/')).map((file) => path.relative(path.join(upload, 'lib'), file));
+    const ours = modulesLoadedByEntry().filter((file) => !file.includes('/node_modules/')).map((file) => path.relative(path.join(upload, 'lib'), file));
     expect(ours).toContain('index.js');
     // The declarations (options bind params) and the domain constants the params' defaults come from.
     expect(ours.filter((file) => !/^(index|lazyTriggers|triggerOptions|config)\.js$|^domain\//.test(file))).toEqual([]);
