@@ -124,19 +124,18 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
     const dates = affectedDates(session);
     const window = overlapWindow(dates);
     const args = { userId, sessionId, window, dates };
-    const first = options.rateLimit ? await readForAccept(pool, args, options.rateLimit) : await readForAccept(pool, args);
-    if ('retryAfterSeconds' in first) throw new RateLimitedError(options.rateLimit!.action, first.retryAfterSeconds);
-
     const answerStored = (read: AcceptRead): AcceptSessionResult => {
       // Rows stored before zones were spelled one way compare by their spelling now.
       const existing = { ...read.existing!, timeZone: spell(read.existing!.timeZone) ?? read.existing!.timeZone };
       if (!sameSessionContent(existing, { userId, ...session })) throw new SessionConflictError(sessionId);
       return { accepted: false, streak: read.streak ?? NEW_USER_STREAK, outboxId: null };
     };
-    if (first.existing) return answerStored(first);
 
-    // The writes share one connection: a stale answer leaves the user's lock with it until the next write.
+    // The read and the writes share one connection (one acquisition per accept): a stale answer
+    // leaves the user's lock with it until the next write.
     return await pool.connect(async (connection) => {
+      const first = options.rateLimit ? await readForAccept(connection, args, options.rateLimit) : await readForAccept(connection, args);
+      if ('retryAfterSeconds' in first) throw new RateLimitedError(options.rateLimit!.action, first.retryAfterSeconds);
       let read: AcceptRead = first;
       let lockHeld = false;
       try {
