@@ -54,7 +54,7 @@ export async function readForAccept(db: CommonQueryMethods, args: ReadArgs, rate
       from (select ${userId}::text as id) u`);
     return aboveFloor(row.result, row.floor);
   }
-  const row = await db.one(sql.type(z.object({ result: z.union([limitedResult, readResult]), floor: z.coerce.number().nullable() }))`-- statement: accept_read_limited
+  const row = await db.one(sql.type(z.object({ result: z.union([readResult, limitedResult]), floor: z.coerce.number().nullable() }))`-- statement: accept_read_limited
     select accept_session_read_limited(
       ${rateLimit.action}, ${rateLimit.perMinute}::float8, ${rateLimit.burst}::float8,
       u.id, ${sessionId},
