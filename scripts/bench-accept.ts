@@ -21,7 +21,7 @@ const spec: CliSpec = {
     { flag: '--history-days', value: '<n>', int: { min: 1, max: 100_000 }, default: 1000, description: 'qualified days of history for the history-latency comparison' },
     { flag: '--samples', value: '<n>', int: { min: 1, max: 100_000 }, default: 300, description: 'sessions measured per user in the history comparison' },
     { flag: '--no-pgbench', description: 'skip the pgbench baseline' },
-    { flag: '--levels', value: '<list>', default: '8,32,128', description: 'concurrent-user levels of the scaling phase, comma separated ("" skips it)' },
+    { flag: '--levels', value: '<list>', default: '8,32,128', description: 'concurrent-user levels of the scaling phase, comma separated ("" skips it); each runs as deployed: callers over instances of CONCURRENCY (40), a DB_POOL_SIZE pool each (both read from the environment)' },
     { flag: '--hot', value: '<n>', int: { min: 0, max: 10_000 }, default: 200, description: 'concurrent accepts of one user per round in the contention phase (0 skips it)' },
     { flag: '--hot-instances', value: '<n>', int: { min: 1, max: 16 }, default: 4, description: 'function instances (pools) the hot user\'s accepts are spread over' },
   ],
@@ -37,6 +37,8 @@ runCli(async () => {
   const opts = cli.values as { users: number; seconds: number; historyDays: number; samples: number; pgbench: boolean; levels: string; hot: number; hotInstances: number };
   const levels = opts.levels.trim() === '' ? [] : opts.levels.split(',').map((v) => Number(v.trim()));
   if (levels.some((l) => !Number.isInteger(l) || l < 1 || l > 10_000)) cli.problems.push(`--levels must be integers from 1 to 10000, got ${JSON.stringify(opts.levels)}`);
+  const perInstance = Number(process.env.CONCURRENCY ?? params.concurrency.options?.default);
+  if (!Number.isInteger(perInstance) || perInstance < 1) cli.problems.push(`CONCURRENCY must be a positive integer, got ${JSON.stringify(process.env.CONCURRENCY)}`);
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) cli.problems.push('set DATABASE_URL to a PostgreSQL server (the benchmark creates and drops its own databases there)');
   if (cli.problems.length > 0 || !serverUrl) throw new UsageError(cli.problems, spec.name);
@@ -78,7 +80,6 @@ runCli(async () => {
     // Each level runs as deployed: callers spread over instances of CONCURRENCY requests each, every
     // instance with its pool of DB_POOL_SIZE connections (the product's defaults unless overridden).
     const deployed = readConfig(process.env);
-    const perInstance = Number(process.env.CONCURRENCY ?? params.concurrency.options?.default);
     for (const level of levels) {
       const counter = statementCounter();
       const instanceCount = Math.ceil(level / perInstance);
