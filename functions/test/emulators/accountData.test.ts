@@ -8,7 +8,7 @@ import { handleAuthUserDeleted } from '../../src/authEvents/handleAuthUserDelete
 import { streakEventAttributes, type StreakEvent } from '../../src/contract/streakEvent';
 import type { Database } from '../../src/db/pool';
 import { getRuntime, setRuntime } from '../../src/runtime';
-import { adminAuth, adminFirestore, appClient, eventually, functionsDatabase, pubSub } from './support/stack';
+import { adminAuth, adminFirestore, appClient, eventually, functionsDatabase, pubSub, runtimeOnFunctionsDatabase } from './support/stack';
 
 // A user's own data as an app sees it: export (small and paged) and delete through the client SDK,
 // the tombstone against a late message, recording again, and deleting the Auth account itself.
@@ -17,9 +17,12 @@ setLogLevel('silent');
 let db: Database;
 let client: ReturnType<typeof pubSub>;
 const apps: AppClient[] = [];
+let restoreDatabaseUrl: (() => void) | undefined;
 beforeAll(async () => {
   db = await functionsDatabase();
   client = pubSub();
+  // An in-process handler (the deletion trigger's fallback) uses the emulated functions' database.
+  restoreDatabaseUrl = runtimeOnFunctionsDatabase();
 });
 afterAll(async () => {
   await Promise.all(apps.map((a) => a.close()));
@@ -28,6 +31,7 @@ afterAll(async () => {
   const runtime = await getRuntime().catch(() => null);
   await runtime?.db.close();
   setRuntime(undefined);
+  restoreDatabaseUrl?.();
 });
 
 const newApp = (name: string) => {

@@ -7,7 +7,7 @@ import { handleBridgeLegacySession } from '../../src/bridge/bridgeLegacySession'
 import type { Database } from '../../src/db/pool';
 import { readStreak } from '../../src/db/userStreaks';
 import { getRuntime, setRuntime } from '../../src/runtime';
-import { adminFirestore, appClient, eventually, eventuallyWithRelay, functionsDatabase, stack } from './support/stack';
+import { adminFirestore, appClient, eventually, eventuallyWithRelay, functionsDatabase, runtimeOnFunctionsDatabase, stack } from './support/stack';
 
 // A legacy app build writes sessions/{id} with the client SDK, under the rules; the bridge sends it
 // through the write path into SQL, and the projection brings streaks/{uid} along.
@@ -17,11 +17,12 @@ const wired = stack().bridgeTriggerWired;
 let legacyApp: AppClient;
 let db: Database;
 
+let restoreDatabaseUrl: (() => void) | undefined;
 beforeAll(async () => {
   legacyApp = appClient('legacy');
   db = await functionsDatabase();
   // The in-process bridge uses the same database, Firestore and Pub/Sub as the emulated functions.
-  process.env.DATABASE_URL = stack().databaseUrl;
+  restoreDatabaseUrl = runtimeOnFunctionsDatabase();
   console.log(
     wired
       ? 'bridge: the Firestore trigger is wired (firebase-tools runs Firestore); the test waits for it to fire'
@@ -34,6 +35,7 @@ afterAll(async () => {
   const runtime = await getRuntime().catch(() => null);
   await runtime?.db.close();
   setRuntime(undefined);
+  restoreDatabaseUrl?.();
 });
 
 /** What the deployed trigger would do with the created document: the real document, read back. */

@@ -55,6 +55,20 @@ export const adminAuth = () => getAuth(adminApp());
 /** The test's own Pub/Sub client on the stack's emulator. */
 export const pubSub = (): PubSub => new PubSub({ projectId: stack().projectId });
 
+/**
+ * Points in-process handlers (getRuntime reads DATABASE_URL) at the emulated functions' database,
+ * until the returned function restores what was there: spec files share one process, and the next
+ * file's scratch databases are made on the server DATABASE_URL names.
+ */
+export function runtimeOnFunctionsDatabase(): () => void {
+  const previous = process.env.DATABASE_URL;
+  process.env.DATABASE_URL = stack().databaseUrl;
+  return () => {
+    if (previous === undefined) delete process.env.DATABASE_URL;
+    else process.env.DATABASE_URL = previous;
+  };
+}
+
 /** A pool on the database the emulated functions write. */
 export function functionsDatabase(): Promise<Database> {
   const config = readConfig({ ...process.env, DB_POOL_SIZE: '4' }).database;
