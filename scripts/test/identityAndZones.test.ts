@@ -30,11 +30,24 @@ describe('backfill batches: session ids are per user', () => {
     expect(first.inserted.map((s) => s.userId)).toEqual(['ann', 'ben']);
     expect(first.conflicts).toEqual([]);
     const again = await db.pool.transaction((tx) => insertSessionBatch(tx, batch));
-    expect(again).toEqual({ inserted: [], duplicates: 2, conflicts: [] });
+    expect(again).toEqual({ inserted: [], duplicates: 2, conflicts: [], users: ['ann', 'ben'] });
     const changed = await db.pool.transaction((tx) => insertSessionBatch(tx, [session('ben', 's1', '2024-05-02T08:00:00Z', 36)]));
     expect(changed.conflicts.map((c) => c.reason)).toEqual(['conflict']);
     // The conflict names the user's own stored times, nothing of another user.
     expect(changed.conflicts[0]?.detail).not.toContain('ann');
+  });
+
+  it('skips creating users an earlier batch created, and creates them after all when one was deleted meanwhile', async () => {
+    const first = await db.pool.transaction((tx) => insertSessionBatch(tx, [session('cleo', 'a', '2024-05-01T08:00:00Z', 40)]));
+    expect(first.users).toEqual(['cleo']);
+    // Known from the first batch, then gone (an account deletion between batches): the foreign key
+    // refuses the sessions under a savepoint and the batch creates its users and inserts again.
+    await db.pool.query(sql.unsafe`delete from focus_sessions where user_id = 'cleo'`);
+    await db.pool.query(sql.unsafe`delete from users where id = 'cleo'`);
+    const known = new Set(first.users);
+    const second = await db.pool.transaction((tx) => insertSessionBatch(tx, [session('cleo', 'b', '2024-05-02T08:00:00Z', 40), session('dan', 'a', '2024-05-02T09:00:00Z', 40)], known));
+    expect(second.inserted.map((s) => `${s.userId}/${s.sessionId}`)).toEqual(['cleo/b', 'dan/a']);
+    expect(await db.pool.anyFirst(sql.type(z.object({ id: z.string() }))`select id from users where id in ('cleo', 'dan') order by id`)).toEqual(['cleo', 'dan']);
   });
 });
 

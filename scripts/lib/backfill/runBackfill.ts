@@ -92,8 +92,10 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
   let interrupted = false;
   let counts: BackfillCounts = run ? structuredClone(run.counts) : emptyCounts();
   const dryUsers = new Set<string>();
-  // Users already in backfill_run_users for this run: skips most of those inserts; bounded, so memory stays flat.
+  // Users already in backfill_run_users for this run, and users whose rows a committed batch created:
+  // skips most of those inserts; bounded, so memory stays flat.
   const recorded = new Set<string>();
+  const created = new Set<string>();
   let afterCommit = () => {};
   type Tx = Parameters<Parameters<DatabasePool['transaction']>[0]>[0];
   // A real run writes each batch in one transaction; a dry run only reads, on a plain connection.
@@ -126,7 +128,7 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
         next.skipped += prepared.skipped;
         next.duplicates += prepared.duplicates;
         const write = async (tx: Tx) => {
-          const outcome = run ? await insertSessionBatch(tx, prepared.records) : await classifySessionBatch(tx, prepared.records);
+          const outcome = run ? await insertSessionBatch(tx, prepared.records, created) : { ...(await classifySessionBatch(tx, prepared.records)), users: [] };
           crash.at('inside', batchNumber);
           // A deleted user's document is not kept as evidence: their data is gone, the reason and path remain.
           rejects.push(...outcome.conflicts.map((c) => ({ ...c, raw: c.reason === 'deleted_user' ? null : (prepared.raw.get(c.path) ?? c.raw) })));
@@ -141,7 +143,10 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
           const users = [...new Set(outcome.inserted.map((s) => s.userId))].filter((u) => !recorded.has(u));
           await recordRunUsers(tx, run.id, users);
           await saveProgress(tx, run.id, batch.cursor, next);
-          afterCommit = () => remember(recorded, users);
+          afterCommit = () => {
+            remember(recorded, users);
+            remember(created, outcome.users);
+          };
         };
         await commitBatch(write);
         afterCommit();
