@@ -44,6 +44,11 @@ describe('the flag-parsing kit', () => {
     ]);
   });
 
+  it('refuses an empty --flag= even when a later one gives a value (found by the hostile corpus)', () => {
+    const parsed = parseCommandLine(spec, ['--chunk=', '--chunk=3']);
+    expect(!parsed.help && parsed.problems).toEqual(['--chunk needs a value <n>']);
+  });
+
   it('writes help with ranges and defaults one way', () => {
     const parsed = parseCommandLine(spec, ['--help']);
     expect(parsed.help && parsed.text).toMatch(/--chunk <n>\s+chunk \(1-10; default: 5\)/);

@@ -98,7 +98,8 @@ export function parseCommandLine(spec: CliSpec, argv: readonly string[]): Parsed
       values.push(argv[++i] as string);
       if (!flag.variadic) break;
     }
-    if (values.length === 0) {
+    // `--flag=` is a missing value too, even when a later `--flag=x` would replace it.
+    if (values.length === 0 || inline === '') {
       problems.push(`${name} needs a value ${flag.value}`);
       continue;
     }
