@@ -66,8 +66,15 @@ describe('the legacy bridge with a legacy client writing Firestore', () => {
     expect(row).toEqual({ source: 'bridge', time_zone: 'Europe/Berlin' });
     const streak = await readStreak(db.pool, uid);
     expect(streak).toMatchObject({ currentStreak: 1, lastQualifiedDate: '2025-06-02', version: 1 });
-    const projected = await eventuallyWithRelay(() => legacyApp.readStreakDocument(uid), (d) => d?.version === 1, 30_000, 'the projection of the bridged session');
-    expect(projected).toMatchObject({ userId: uid, currentStreak: 1, lastQualifiedDate: '2025-06-02' });
+    // The Admin SDK's view rides along, so a timeout shows whether the document exists at all or only
+    // the client does not see it: now and then this wait timed out while the projector had logged the write.
+    const seen = await eventuallyWithRelay(
+      async () => ({ client: await legacyApp.readStreakDocument(uid), admin: (await adminFirestore().doc(`streaks/${uid}`).get()).data() }),
+      (v) => v.client?.version === 1,
+      30_000,
+      'the projection of the bridged session (client and Admin SDK views)',
+    );
+    expect(seen.client).toMatchObject({ userId: uid, currentStreak: 1, lastQualifiedDate: '2025-06-02' });
   });
 
   it("takes a zone-less session's zone from the legacy users/{uid} document", async () => {
