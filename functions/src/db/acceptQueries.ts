@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { LocalDate, Run, SessionTimes } from '../domain';
 import { NEW_USER_STREAK, storedStreakSchema } from './userStreaks';
 
-// The write path's two round trips (named prepared statements: db/namedStatements.ts): the PL/pgSQL functions accept_session_read and
-// accept_session_write (sql/), which read and write focus_sessions, daily_focus, streak_runs,
-// user_streaks and the streak_outbox insert in one transaction. Each table's other reads and
+// The write path's two round trips, as named prepared statements (db/namedStatements.ts): the
+// PL/pgSQL functions accept_session_read and accept_session_write (sql/), which read and write
+// focus_sessions, daily_focus, streak_runs, user_streaks and the streak_outbox insert in one transaction. Each table's other reads and
 // writes live in its own module here (focusSessions, userStreaks, streakOutbox, ...).
 
 const storedSession = z.object({ startMs: z.coerce.number(), endMs: z.coerce.number(), timeZone: z.string() });
