@@ -1,6 +1,7 @@
 // `npm run test:emulators`: the suite in this folder against real emulators. It starts what the
 // machine can run (see describeEmulatorMode) on ports of its own, so it can run beside `npm start`,
-// runs jest once with the stack's addresses in the environment, and stops everything it started.
+// runs jest once with the stack's addresses in the environment, and stops everything it started,
+// however the run ends (see superviseExit).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startEmbeddedDatabase } from '../../src/db/embedded';
@@ -10,6 +11,8 @@ import { buildFunctions } from '../../../scripts/lib/stack/buildFunctions';
 import { describeEmulatorMode, detectEmulatorMode } from '../../../scripts/lib/stack/emulatorMode';
 import { startEmulatorStack, type EmulatorStack } from '../../../scripts/lib/stack/emulatorStack';
 import { freeEmulatorPorts, REPO_ROOT } from '../../../scripts/lib/stack/ports';
+import { stopLeftoverStacks } from '../../../scripts/lib/stack/stackRecords';
+import { superviseExit, type ExitSupervisor } from '../../../scripts/lib/stack/superviseExit';
 import type { StackDescription } from './support/stack';
 
 async function main(): Promise<number> {
@@ -19,25 +22,21 @@ async function main(): Promise<number> {
     return 0;
   }
   for (const line of describeEmulatorMode(mode)) console.log(line);
-  const cleanups: Array<() => Promise<void>> = [];
-  let cleaning: Promise<void> | undefined;
-  // Once, in reverse order of starting; a second signal waits for the first clean-up.
-  const cleanUp = () =>
-    (cleaning ??= (async () => {
-      for (const fn of [...cleanups].reverse()) await fn().catch(() => {});
-    })());
-  process.on('SIGINT', () => void cleanUp().then(() => process.exit(130)));
-  process.on('SIGTERM', () => void cleanUp().then(() => process.exit(143)));
+  // Before anything starts: a signal, a hang-up or a dead npm during the start-up stops what has started.
+  const supervisor = superviseExit((line) => console.log(line));
   try {
+    for (const { command, stopped } of await stopLeftoverStacks()) {
+      console.log(`test:emulators: stopped what an earlier ${command} left running: ${stopped.map((p) => `pid ${p.pid}`).join(', ')}`);
+    }
     const started = Date.now();
     let databaseUrl: string;
     if (process.env.DATABASE_URL) {
       const scratch = await createScratchDatabase(process.env.DATABASE_URL, 'emulators');
-      cleanups.push(scratch.drop);
+      supervisor.onStop(scratch.drop);
       databaseUrl = scratch.url;
     } else {
       const embedded = await startEmbeddedDatabase({});
-      cleanups.push(embedded.stop);
+      supervisor.onStop(embedded.stop);
       databaseUrl = embedded.url;
     }
     await migrate(databaseUrl);
@@ -52,7 +51,7 @@ async function main(): Promise<number> {
       params: { PUBLISH_TIMEOUT_MS: '5000' },
       onLine: process.env.EMULATOR_LOG ? (line) => console.log(`  | ${line}`) : undefined,
     });
-    cleanups.push(stack.stop);
+    supervisor.onStop(stack.stop);
     console.log(`test:emulators: stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (pids ${stack.pids.join(', ')}); running the suite`);
 
     const description: StackDescription = {
@@ -63,16 +62,14 @@ async function main(): Promise<number> {
       bridgeTriggerWired: stack.bridgeTriggerWired,
       pubsubBinary: mode.cloudCli?.pubsubBinary ?? null,
     };
-    return await runJest(stack, description, process.argv.slice(2));
+    return await supervisor.exit(await runJest(stack, description, process.argv.slice(2), supervisor));
   } catch (error) {
     console.error(`test:emulators: FAILED to start: ${(error as Error).message}`);
-    return 1;
-  } finally {
-    await cleanUp();
+    return supervisor.exit(1);
   }
 }
 
-function runJest(stack: EmulatorStack, description: StackDescription, args: string[]): Promise<number> {
+function runJest(stack: EmulatorStack, description: StackDescription, args: string[], supervisor: ExitSupervisor): Promise<number> {
   const jest = path.join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
   const child = spawn(process.execPath, [jest, '-c', path.join(__dirname, 'jest.config.js'), '--runInBand', ...args], {
     cwd: REPO_ROOT,
@@ -88,7 +85,13 @@ function runJest(stack: EmulatorStack, description: StackDescription, args: stri
       METADATA_SERVER_DETECTION: 'none',
     },
   });
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  // Stopped first when the run is ended from outside: it uses everything else.
+  supervisor.onStop(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+  });
+  return exited;
 }
 
 void main().then((code) => process.exit(code));

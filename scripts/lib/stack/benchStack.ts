@@ -5,6 +5,7 @@ import { buildFunctions } from './buildFunctions';
 import type { EmulatorMode } from './emulatorMode';
 import { startEmulatorStack, type EmulatorStack } from './emulatorStack';
 import { freeEmulatorPorts, type EmulatorPorts } from './ports';
+import { superviseExit } from './superviseExit';
 
 /** What a benchmark through the emulators runs on: its own scratch database and stack on free ports. */
 export interface BenchStack {
@@ -19,7 +20,7 @@ export interface BenchStack {
 
 /**
  * Builds the functions and starts a stack for a benchmark on a scratch database of `serverUrl`.
- * Ctrl-C or SIGTERM stops it (a second signal waits for the first) and exits 130.
+ * However the benchmark ends (a signal, a hang-up, its npm killed, a crash), what it started stops.
  */
 export async function startBenchStack(options: {
   serverUrl: string;
@@ -38,9 +39,7 @@ export async function startBenchStack(options: {
       await started.stack?.stop().catch(() => {});
       await started.drop?.().catch(() => {});
     })());
-  const interrupted = () => void stop().then(() => process.exit(130));
-  process.on('SIGINT', interrupted);
-  process.on('SIGTERM', interrupted);
+  superviseExit().onStop(stop);
   try {
     buildFunctions();
     const scratch = await createScratchDatabase(options.serverUrl, options.prefix);

@@ -2,7 +2,9 @@ import type { EmulatorMode } from './emulatorMode';
 import { startFirebaseEmulators, type FirebaseEmulatorName } from './firebaseEmulators';
 import { startFirestoreEmulator } from './firestoreEmulator';
 import { DEMO_PROJECT, LOOPBACK, type EmulatorPorts } from './ports';
-import { stopListeners, type ProcessGroup } from './processGroup';
+import type { ProcessGroup } from './processGroup';
+import { descendantsOf, stopProcesses, type ProcessRecord } from './processTree';
+import { guardThisProcess } from './stackGuard';
 
 export interface EmulatorStack {
   mode: EmulatorMode;
@@ -30,11 +32,15 @@ export async function startEmulatorStack(options: {
   onLine?: (line: string) => void;
 }): Promise<EmulatorStack> {
   const { mode, ports } = options;
+  // Whatever ends this process, what the stack spawns does not outlive it.
+  await guardThisProcess();
   const started: ProcessGroup[] = [];
   const stop = async () => {
-    for (const group of started.reverse()) await group.stop().catch(() => {});
-    // Only ports this stack bound its own emulators to: nothing else listens there.
-    if (mode.kind !== 'none') await stopListeners([ports.pubsub, ports.firestore, ports.firestoreWebsocket]);
+    // Taken before any group stops: firebase-tools runs the Pub/Sub JVM in a process group of its own
+    // and stops only the script that launched it, so the JVM would outlive the CLI as an orphan.
+    const below: ProcessRecord[] = started.flatMap((group) => descendantsOf(group.pid));
+    for (const group of [...started].reverse()) await group.stop().catch(() => {});
+    await stopProcesses(below);
   };
   const host = (port: number) => `${LOOPBACK}:${port}`;
   const env: Record<string, string> = { ...options.env, DATABASE_URL: options.databaseUrl };

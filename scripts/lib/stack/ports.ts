@@ -77,14 +77,6 @@ export function portInUse(port: number): Promise<boolean> {
   });
 }
 
-/** The first of the named ports that is taken, or null when all are free. */
-export async function firstPortInUse(ports: Record<string, number>): Promise<{ name: string; port: number } | null> {
-  for (const [name, port] of Object.entries(ports)) {
-    if (await portInUse(port)) return { name, port };
-  }
-  return null;
-}
-
 /** Resolves once something accepts connections on the port, or rejects after `timeoutMs`. */
 export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

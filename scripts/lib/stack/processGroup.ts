@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { spawn, type SpawnOptions } from 'node:child_process';
 import readline from 'node:readline';
 
 /** A child started in its own process group, so that stopping it also stops what it spawned. */
@@ -76,39 +76,4 @@ export function spawnGroup(name: string, command: string, args: string[], option
       signalGroup('SIGKILL');
     },
   };
-}
-
-/** Process ids listening on these TCP ports of this machine (from `ss`). */
-export function listenerPids(ports: readonly number[]): number[] {
-  const result = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' });
-  if (result.status !== 0) return [];
-  const pids = new Set<number>();
-  for (const line of result.stdout.split('\n')) {
-    const local = line.trim().split(/\s+/)[3] ?? '';
-    const port = Number(local.slice(local.lastIndexOf(':') + 1));
-    if (!ports.includes(port)) continue;
-    for (const m of line.matchAll(/pid=(\d+)/g)) pids.add(Number(m[1]));
-  }
-  return [...pids];
-}
-
-/**
- * Stops whatever still listens on ports this stack started an emulator on. firebase-tools launches the
- * Cloud CLI's Pub/Sub emulator through a shell script in a process group of its own and, on shutdown,
- * stops only the script: the JVM it started would outlive the stack.
- */
-export async function stopListeners(ports: readonly number[], graceMs = 5_000): Promise<void> {
-  const pids = listenerPids(ports).filter((pid) => pid !== process.pid);
-  const signal = (pid: number, sig: NodeJS.Signals | 0) => {
-    try {
-      process.kill(pid, sig);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  for (const pid of pids) signal(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (pids.some((pid) => signal(pid, 0)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  for (const pid of pids) signal(pid, 'SIGKILL');
 }
