@@ -20,13 +20,12 @@ const spec: CliSpec = {
 async function acceptAndWatch(client: AppClient, uid: string, request: Record<string, unknown>): Promise<number> {
   let seen = 0;
   let wake: (() => void) | undefined;
-  const stop = client.watchStreakDocument(uid, (data) => {
+  // Open, and answered by the server, before the call: as on an app's streak screen (see watchStreakDocument).
+  const stop = await client.watchStreakDocument(uid, (data) => {
     seen = Math.max(seen, Number(data?.version ?? 0));
     wake?.();
   });
   try {
-    // The listener is attached first, as on an app's streak screen; its first snapshot is the old state.
-    await new Promise((r) => setTimeout(r, 50));
     const started = performance.now();
     const { streak } = await client.acceptFocusSession(request);
     const deadline = started + 30_000;

@@ -14,7 +14,8 @@ const spec: CliSpec = {
 };
 
 const MIN = 60_000;
-const PROJECTION_WAIT_MS = 5_000;
+// The first projection waits for cold function workers and clients; on a slow machine right after `npm start` that takes seconds.
+const PROJECTION_WAIT_MS = 30_000;
 
 runCli(async () => {
   const cli = parseCommandLine(spec, process.argv.slice(2));
@@ -40,7 +41,8 @@ runCli(async () => {
     let unsubscribe = () => {};
     if (projection) {
       console.log(`watching streaks/${uid} in the Firestore emulator (${LOOPBACK}:${ports.firestore}) as the app would\n`);
-      unsubscribe = app.watchStreakDocument(uid, (data) => (latest = data), (error) => console.error(`listener: ${error.message}`));
+      // Open before the first call: a listen opened while the projection commits may never see it.
+      unsubscribe = await app.watchStreakDocument(uid, (data) => (latest = data), (error) => console.error(`listener: ${error.message}`));
     } else {
       console.log(`the projection is off: no Firestore and Pub/Sub emulators on ${LOOPBACK}:${ports.firestore} and :${ports.pubsub} (npm start says why); streak updates wait in the SQL outbox\n`);
     }

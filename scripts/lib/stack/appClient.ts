@@ -19,10 +19,19 @@ export interface AppClient {
   getMyStreak(): Promise<GetMyStreakResponse>;
   /** Calls any callable by name, for the ones without a typed helper. */
   call<T = unknown>(name: string, data?: unknown): Promise<T>;
-  /** Reads `streaks/{userId}` as this client, under the security rules. */
+  /**
+   * Reads `streaks/{userId}` once as this client, under the security rules. Never poll it for a
+   * document about to be created (see watchStreakDocument): wait through the Admin SDK, then read once.
+   */
   readStreakDocument(userId: string): Promise<DocumentData | undefined>;
-  /** Listens to `streaks/{userId}` as an app does; returns the unsubscribe function. */
-  watchStreakDocument(userId: string, onChange: (data: DocumentData | undefined) => void, onError?: (error: Error) => void): () => void;
+  /**
+   * Listens to `streaks/{userId}` as an app does. Resolves with the unsubscribe function once the
+   * server has answered the listen (rejects with the listen's error, such as permission-denied).
+   * The Firestore emulator (jar 1.19.9) may answer a listen opened while a commit is in flight with
+   * "no document" as of a time after that write, and the client then ignores the document for good:
+   * make the write only after this resolves.
+   */
+  watchStreakDocument(userId: string, onChange: (data: DocumentData | undefined) => void, onError?: (error: Error) => void): Promise<() => void>;
   close(): Promise<void>;
 }
 
@@ -73,7 +82,24 @@ export function createAppClient(options: AppClientOptions): AppClient {
       return (await getDoc(doc(requireFirestore(), 'streaks', userId))).data();
     },
     watchStreakDocument(userId, onChange, onError) {
-      return onSnapshot(doc(requireFirestore(), 'streaks', userId), (snapshot) => onChange(snapshot.data()), (error) => onError?.(error));
+      return new Promise((resolve, reject) => {
+        let answered = false;
+        const unsubscribe = onSnapshot(
+          doc(requireFirestore(), 'streaks', userId),
+          { includeMetadataChanges: true },
+          (snapshot) => {
+            onChange(snapshot.data());
+            if (!answered && !snapshot.metadata.fromCache) {
+              answered = true;
+              resolve(unsubscribe);
+            }
+          },
+          (error) => {
+            onError?.(error);
+            reject(error);
+          },
+        );
+      });
     },
     async close() {
       if (firestore) await terminate(firestore);

@@ -75,7 +75,12 @@ export function functionsDatabase(): Promise<Database> {
   return connect(config, stack().databaseUrl, 'functions database (test)');
 }
 
-/** Polls `read` until `done` holds, or fails with the last value after `timeoutMs`. */
+/**
+ * Polls `read` until `done` holds, or fails with the last value after `timeoutMs`. Never poll a client
+ * SDK read of a document about to be created: the Firestore emulator may answer it "no document" as of
+ * a time after the write, and that client then ignores the document for good. Poll `adminDocument`,
+ * then read once with a client that never read the path, or open a client listener before the write.
+ */
 export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
@@ -85,6 +90,11 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
     value = await read();
   }
   return value;
+}
+
+/** A document's data as the Admin SDK reads it now (undefined when there is none): safe to poll. */
+export async function adminDocument(path: string): Promise<Record<string, unknown> | undefined> {
+  return (await adminFirestore().doc(path).get()).data();
 }
 
 /** Deletes every document of the project in the Firestore emulator. */
