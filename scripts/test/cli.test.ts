@@ -49,6 +49,13 @@ describe('the flag-parsing kit', () => {
     expect(!parsed.help && parsed.problems).toEqual(['--chunk needs a value <n>']);
   });
 
+  it('refuses a flag given twice, so a bad first value cannot be replaced unchecked (found by the hostile corpus)', () => {
+    const parsed = parseCommandLine(spec, ['--chunk=0', '--chunk', '3']);
+    expect(!parsed.help && parsed.problems).toEqual(['--chunk is given more than once ("0", then "3"): give it once', '--chunk must be an integer from 1 to 10, got "0"']);
+    // A variadic flag adds up instead.
+    expect(parseCommandLine(spec, ['--user', 'a', '--user', 'b'])).toMatchObject({ values: { user: ['a', 'b'] }, problems: [] });
+  });
+
   it('writes help with ranges and defaults one way', () => {
     const parsed = parseCommandLine(spec, ['--help']);
     expect(parsed.help && parsed.text).toMatch(/--chunk <n>\s+chunk \(1-10; default: 5\)/);

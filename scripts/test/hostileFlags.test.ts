@@ -12,6 +12,11 @@ import { runScript } from './support/runScript';
 // one must end in a usage error listing its problems (runCli prints them and exits 2) before the
 // script touches anything. A few real runs check the exit code and the printed lines end to end.
 jest.setTimeout(120_000);
+// One seed for the whole corpus, printed before the first run so that any CI log can replay it:
+// HOSTILE_SEED=<seed> npx jest scripts/test/hostileFlags.test.ts
+const SEED = process.env.HOSTILE_SEED ? Number(process.env.HOSTILE_SEED) : Math.floor(Math.random() * 2 ** 31);
+// A usage error comes back in milliseconds; a command line that got past the checks starts real work.
+const RUN_TIMEOUT_MS = 10_000;
 const SCRIPTS_DIR = path.join(__dirname, '..');
 const RUN_CLI = require.resolve('../lib/cli/runCli');
 const FLAGS = require.resolve('../lib/cli/flags');
@@ -94,6 +99,8 @@ let db: TestDatabase;
 const tally = corpusTally('CLI flags');
 const savedUrl = process.env.DATABASE_URL;
 beforeAll(async () => {
+  if (!Number.isSafeInteger(SEED)) throw new Error(`HOSTILE_SEED must be an integer, got ${JSON.stringify(process.env.HOSTILE_SEED)}`);
+  console.log(`hostile CLI flags: seed ${SEED} (replay with HOSTILE_SEED=${SEED} npx jest scripts/test/hostileFlags.test.ts)`);
   db = await createTestDatabase({ poolSize: 2 });
   // A script that went past its checks would touch this database, and the row counts would show it.
   process.env.DATABASE_URL = db.url;
@@ -125,8 +132,11 @@ describe('every CLI against hostile command lines', () => {
           throw new Error(`${script} ${shown}: a usage error without problem lines`);
         }
       }),
-      { numRuns: RUNS_PER_SCRIPT },
-    );
+      // No shrinking: every shrink step of a command line that got past the checks would start its work again.
+      { numRuns: RUNS_PER_SCRIPT, seed: SEED, endOnFailure: true, plugins: [fc.timeout(RUN_TIMEOUT_MS)] },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\nreplay: HOSTILE_SEED=${SEED} npx jest scripts/test/hostileFlags.test.ts -t '${script}'`);
+    });
     tally.add(script, tried);
     expect(changedTables(before, await countAllRows(db.pool))).toEqual([]);
   });

@@ -104,6 +104,11 @@ export function parseCommandLine(spec: CliSpec, argv: readonly string[]): Parsed
       continue;
     }
     const previous = raw.get(flag);
+    // A later value would replace an earlier one unchecked (`--seconds=-1 --seconds 5` ran): once only.
+    if (previous !== undefined && !flag.variadic) {
+      problems.push(`${name} is given more than once (${JSON.stringify((previous as string[])[0])}, then ${JSON.stringify(values[0])}): give it once`);
+      continue;
+    }
     raw.set(flag, flag.variadic && Array.isArray(previous) ? [...previous, ...values] : values);
   }
 

@@ -53,8 +53,16 @@ export function describeEmulatorMode(mode: EmulatorMode): string[] {
   }
 }
 
-/** Major version of the `java` on PATH, or null. */
+const javaVersions = new Map<string, number | null>();
+
+/** Major version of the `java` on PATH, or null; asked once per PATH (a JVM start is a tenth of a second). */
 export function javaMajorVersion(): number | null {
+  const key = process.env.PATH ?? '';
+  if (!javaVersions.has(key)) javaVersions.set(key, askJavaVersion());
+  return javaVersions.get(key) ?? null;
+}
+
+function askJavaVersion(): number | null {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) return null;
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
