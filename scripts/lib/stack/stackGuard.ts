@@ -60,9 +60,14 @@ export async function releaseGuard(): Promise<void> {
   const guard = await started.catch(() => null);
   started = undefined;
   if (guard?.connected && guard.exitCode === null) {
+    // Held until the guard is gone (both were unref'd), so the owner cannot end before the record goes.
+    guard.ref();
     const exited = new Promise((resolve) => guard.once('exit', resolve));
     guard.send('release');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 1_000)))]);
+    clearTimeout(timer);
+    guard.unref();
   }
   removeStackRecord(stackRecordFile(process.pid));
 }
