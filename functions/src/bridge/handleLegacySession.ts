@@ -54,7 +54,7 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
       const result = await acceptSession(
         runtime.db.pool,
         { userId: owner, sessionId, session: { startMs, endMs, timeZone }, source: 'bridge' },
-        { qualifySeconds: runtime.config.qualifySeconds, now: runtime.now, publish: { publisher: runtime.publisher, timeoutMs: runtime.config.publishTimeoutMs } },
+        { qualifySeconds: runtime.config.qualifySeconds, publish: { publisher: runtime.publisher, timeoutMs: runtime.config.publishTimeoutMs } },
       );
       logs.accepted({ sessionId, userId: owner, duplicate: !result.accepted });
       return { status: result.accepted ? 'accepted' : 'duplicate', sessionId, userId: owner };

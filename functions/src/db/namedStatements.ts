@@ -3,7 +3,7 @@ import type { DriverFactory } from 'slonik';
 
 /**
  * The first line of a statement that runs as a named prepared statement: `-- statement: <name>`.
- * Only the accept path's statements carry it (db/acceptQueries.ts); every other statement stays unnamed.
+ * Only the accept path's statement carries it (db/acceptStatement.ts); every other statement stays unnamed.
  */
 export const NAMED_STATEMENT = /^-- statement: ([a-z_]+)\n/;
 

@@ -1,6 +1,6 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { RateLimit } from './acceptQueries';
+import type { RateLimit } from './acceptStatement';
 import { RateLimitedError } from './RateLimitedError';
 
 /**

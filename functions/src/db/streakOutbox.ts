@@ -2,7 +2,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 
 // The streak_outbox table's state transitions after the write path inserted a row (the insert is
-// part of accept_session_write, db/acceptQueries.ts). A row is pending while published_at and
+// part of accept_session, db/acceptStatement.ts). A row is pending while published_at and
 // superseded_at are both null. Claiming moves next_attempt_at forward by a lease instead of
 // holding a transaction open across the network call: no connection is pinned while Pub/Sub
 // answers, and a claimer that dies only delays the row by the lease.
