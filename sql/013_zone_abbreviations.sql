@@ -6,57 +6,36 @@
 -- rows stored before and rebuilds their users. The names come from a lookup, never from a list.
 
 -- Noon UTC of every day of the supported range: from 2000-01-01 (no session starts earlier) to a
--- year from now (no session ends, and no streak expires, later).
-create function zone_sample_days() returns timestamptz[]
-language sql stable as $$
-  select array(select generate_series(timestamptz '2000-01-01 12:00:00+00', now() + interval '1 year', interval '1 day'))
+-- year from now (no session ends, and no streak expires, later). Steps of 24 hours, not '1 day',
+-- which would follow the wall clock of whatever zone the TimeZone setting holds.
+create function zone_sample_days() returns setof timestamptz
+language sql stable rows 10000 as $$
+  select generate_series(timestamptz '2000-01-01 12:00:00+00', now() + interval '1 year', interval '24 hours')
 $$;
 
--- The wall clock of p_zone at each instant by its zone file's rules: the TimeZone setting never reads
--- a name as an abbreviation. The function's SET clause restores the caller's setting on return.
-create function zone_file_clocks(p_zone text, p_at timestamptz[]) returns timestamp[]
+-- True when PostgreSQL reads p_zone as an abbreviation (pg_timezone_abbrevs) whose fixed offset, which
+-- AT TIME ZONE applies, disagrees at some noon of the supported range with the zone file's rules, which
+-- the TimeZone setting applies (it never reads an abbreviation). The SET clause restores the caller's zone.
+create function zone_read_as_abbreviation(p_zone text) returns boolean
 language plpgsql stable strict
 set timezone = 'UTC'
 as $$
 begin
-  perform set_config('timezone', p_zone, true);
-  return array(select u.t::timestamp from unnest(p_at) with ordinality as u(t, i) order by u.i);
-end;
-$$;
-
--- True when two zones' files give the same wall clock over the supported range, transitions included:
--- every noon, and every quarter hour of the days whose offset changes.
-create function zone_rules_agree(p_a text, p_b text) returns boolean
-language plpgsql stable strict as $$
-declare
-  v_days timestamptz[] := zone_sample_days();
-  v_a timestamp[] := zone_file_clocks(p_a, v_days);
-  v_around timestamptz[];
-begin
-  if v_a is distinct from zone_file_clocks(p_b, v_days) then
+  if not exists (select from pg_timezone_abbrevs a where lower(a.abbrev) = lower(p_zone)) then
     return false;
   end if;
-  -- Equal at both noons, so where p_b's offset changes between them p_a's does too.
-  v_around := array(
-    select v_days[i - 1] + q * interval '15 minutes'
-    from generate_subscripts(v_days, 1) as i, generate_series(1, 95) as q
-    where i > 1 and v_a[i] - v_a[i - 1] <> interval '1 day'
-    order by 1);
-  return zone_file_clocks(p_a, v_around) is not distinct from zone_file_clocks(p_b, v_around);
+  perform set_config('timezone', p_zone, true);
+  return exists (select from zone_sample_days() t where t::timestamp <> (t at time zone p_zone));
 end;
 $$;
 
--- Every zone PostgreSQL knows, and whether it also reads the name as an abbreviation (pg_timezone_abbrevs)
--- whose fixed offset, which AT TIME ZONE applies, disagrees with the zone's own rules on some day of the
--- supported range: such a name dates sessions wrongly in every SQL rebuild. One scan of the zone list.
+-- Every zone PostgreSQL knows, and whether SQL reads its name as such an abbreviation: such a name
+-- dates sessions wrongly in every SQL rebuild. One scan of the zone list.
 create function zone_names() returns table (name text, read_as_abbreviation boolean)
 language sql stable as $$
-  select n.name,
-         case when not exists (select from pg_timezone_abbrevs a where lower(a.abbrev) = lower(n.name)) then false
-              else zone_file_clocks(n.name, d.days)
-                   is distinct from array(select u.t at time zone n.name from unnest(d.days) with ordinality as u(t, i) order by u.i)
-         end
-  from pg_timezone_names n, zone_sample_days() as d(days)
+  select n.name, case when a.abbrev is null then false else zone_read_as_abbreviation(n.name) end
+  from pg_timezone_names n
+  left join (select distinct lower(abbrev) as abbrev from pg_timezone_abbrevs) a on a.abbrev = lower(n.name)
 $$;
 
 create function zones_read_as_abbreviations() returns table (name text)
@@ -65,17 +44,36 @@ language sql stable as $$
 $$;
 
 -- The name to store for p_zone, a zone read as an abbreviation: p_proposed (spelled as pg_timezone_names
--- spells it), when PostgreSQL cannot read it as an abbreviation and its rules agree with p_zone's; else null.
+-- spells it) when PostgreSQL cannot read it as an abbreviation and its rules agree with p_zone's file at
+-- every noon of the supported range and every quarter hour of the days whose offset changes; else null.
 create function zone_storage_name(p_zone text, p_proposed text) returns text
-language sql stable strict as $$
-  select p_proposed
-  where not exists (select from pg_timezone_abbrevs a where lower(a.abbrev) = lower(p_proposed))
-    and zone_rules_agree(p_zone, p_proposed)
+language plpgsql stable strict
+set timezone = 'UTC'
+as $$
+begin
+  if exists (select from pg_timezone_abbrevs a where lower(a.abbrev) = lower(p_proposed)) then
+    return null;
+  end if;
+  -- p_zone's rules through the TimeZone setting; p_proposed's through AT TIME ZONE, now that it is no abbreviation.
+  perform set_config('timezone', p_zone, true);
+  if exists (select from zone_sample_days() t where t::timestamp <> (t at time zone p_proposed)) then
+    return null;
+  end if;
+  -- Equal at every noon, so p_proposed's offset changes only between noons where p_zone's does.
+  if exists (
+    select
+    from (select t, t::timestamp - lag(t::timestamp) over (order by t) as step from zone_sample_days() t) d,
+         generate_series(1, 95) as q,
+         lateral (select d.t - q * interval '15 minutes' as at) i
+    where d.step <> interval '1 day' and i.at::timestamp <> (i.at at time zone p_proposed)
+  ) then
+    return null;
+  end if;
+  return p_proposed;
+end;
 $$;
 
--- The target is the runtime's own proposal (ICU's canonical zone, which the migrator provides in
--- runtime_zone_names), verified by zone_storage_name as the write paths verify it: SQL alone cannot
--- choose, since several zones share a name's rules (Europe/Brussels and Europe/Amsterdam for CET).
+-- The target is the runtime's proposal (ICU's canonical zone, in runtime_zone_names), verified as on the write paths: SQL cannot choose among zones of equal rules.
 do $$
 declare
   v_qualify integer := nullif(current_setting('focus.qualify_seconds', true), '')::integer;

@@ -76,6 +76,24 @@ describe('zone names PostgreSQL reads as abbreviations', () => {
     });
   });
 
+  it('stores a proposed zone only when its rules agree to the quarter hour and PostgreSQL cannot read it as an abbreviation', async () => {
+    const checked = await db.pool.any(sql.type(z.object({ zone: z.string(), proposed: z.string(), stored: z.string().nullable() }))`
+      select t.zone, t.proposed, zone_storage_name(t.zone, t.proposed) as stored
+      from unnest(
+        array['CET', 'CET', 'CET', 'EET', 'EET', 'WET'],
+        array['Europe/Brussels', 'MET', 'Europe/London', 'Europe/Athens', 'Europe/Chisinau', 'Europe/Lisbon']) as t(zone, proposed)`);
+    expect(checked).toEqual([
+      { zone: 'CET', proposed: 'Europe/Brussels', stored: 'Europe/Brussels' },
+      // Same rules, but an abbreviation itself.
+      { zone: 'CET', proposed: 'MET', stored: null },
+      { zone: 'CET', proposed: 'Europe/London', stored: null },
+      { zone: 'EET', proposed: 'Europe/Athens', stored: 'Europe/Athens' },
+      // Same offsets at every noon; Moldova changes its clocks an hour before the EU does.
+      { zone: 'EET', proposed: 'Europe/Chisinau', stored: null },
+      { zone: 'WET', proposed: 'Europe/Lisbon', stored: 'Europe/Lisbon' },
+    ]);
+  });
+
   it('backfill stores sessions and legacy users in CET as Europe/Brussels and credits the July evening to 2025-07-02', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'zone-abbreviations-'));
     const file = path.join(dir, 'export.ndjson');
