@@ -6,7 +6,7 @@ import { streakEventSchema } from '../../functions/src/contract/streakEvent';
 import { historyArb, zoneArb } from '../../functions/test/support/arbitraries';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../../functions/test/support/testDatabase';
 import { rebuildStreaks } from '../../functions/src/db/streakRebuild';
-import { storedZoneSpeller } from '../../functions/test/parity/parityFixtures';
+import { storedZoneSpeller } from '../../functions/test/support/storedZones';
 
 const QUALIFY = 1800;
 // PGlite ships its own, older tz database: Morocco's post-2018 rules differ from Node's ICU data there.

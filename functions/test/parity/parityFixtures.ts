@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { StreakEventSource } from '../../src/contract/streakEvent';
-import { timeZoneSpeller } from '../../src/db/timeZones';
 import type { SessionTimes } from '../../src/domain';
 import { DAY_MS, historyArb, zoneArb } from '../support/arbitraries';
+import { storedZoneSpeller } from '../support/storedZones';
 import { usesEmbeddedDatabase } from '../support/testDatabase';
 
 export const QUALIFY = 1800;
@@ -43,19 +43,6 @@ export const tiedHistoryArb: fc.Arbitrary<ParitySession[]> = fc
       .uniqueArray(sessionIdArb, { minLength: sessions.length, maxLength: sessions.length })
       .map((ids) => sessions.map((s, i) => ({ ...s, sessionId: ids[i] as string }))),
   );
-
-/**
- * A zone as every write path stores it (CET as Europe/Brussels, which SQL cannot read as an abbreviation):
- * the SQL copy only ever reads stored spellings, the domain the names apps send.
- */
-export async function storedZoneSpeller(pool: CommonQueryMethods): Promise<(zone: string) => string> {
-  const spell = await timeZoneSpeller(pool);
-  return (zone) => {
-    const stored = spell(zone);
-    if (stored === null) throw new Error(`the database does not know the zone ${zone}`);
-    return stored;
-  };
-}
 
 let runs = 0;
 /** A prefix no earlier run of this file used, so runs need no cleanup between them. */

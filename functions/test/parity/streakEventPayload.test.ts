@@ -9,7 +9,8 @@ import { streakEventSchema, toStreakEvent, type StreakEventSource } from '../../
 import { latestSession, recomputeAll, type SessionEnd } from '../../src/domain';
 import { FROM_MS, instantArb } from '../support/arbitraries';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';
-import { agreedZoneArb, iso, loadUsers, newRunPrefix, QUALIFY, readStoredStreak, rebuild, storedZoneSpeller, tiedHistoryArb, withSessionTimeZone, type ParitySession } from './parityFixtures';
+import { agreedZoneArb, iso, loadUsers, newRunPrefix, QUALIFY, readStoredStreak, rebuild, tiedHistoryArb, withSessionTimeZone, type ParitySession } from './parityFixtures';
+import { storedZoneSpeller } from '../support/storedZones';
 
 // The event's updatedAt comes from the row, so "now" only decides `active`, which the event lacks.
 const NOW_MS = Date.UTC(2030, 0, 1);

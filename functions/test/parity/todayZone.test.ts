@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { acceptSession } from '../../src/accept/acceptSession';
 import { latestSession, type SessionEnd } from '../../src/domain';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';
-import { agreedZoneArb, loadUsers, newRunPrefix, QUALIFY, readStoredStreak, rebuild, storedZoneSpeller, tiedHistoryArb, withSessionTimeZone, type ParitySession } from './parityFixtures';
+import { agreedZoneArb, loadUsers, newRunPrefix, QUALIFY, readStoredStreak, rebuild, tiedHistoryArb, withSessionTimeZone, type ParitySession } from './parityFixtures';
+import { storedZoneSpeller } from '../support/storedZones';
 
 const todayZone = (sessions: readonly ParitySession[]): SessionEnd | null =>
   sessions.reduce<SessionEnd | null>((latest, s) => latestSession(latest, s), null);
