@@ -179,8 +179,8 @@ export async function migrate(url: string, options: MigrateOptions = {}): Promis
           log(`would apply ${m.file}`);
           continue;
         }
+        context ??= await readRuntimeContext(client, options.qualifySeconds);
         try {
-          context ??= await readRuntimeContext(client, options.qualifySeconds);
           await client.query('begin');
           await provideRuntimeContext(client, context);
           await client.query(m.sql);
