@@ -6,6 +6,7 @@ import { streakEventSchema } from '../../functions/src/contract/streakEvent';
 import { historyArb, zoneArb } from '../../functions/test/support/arbitraries';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../../functions/test/support/testDatabase';
 import { rebuildStreaks } from '../../functions/src/db/streakRebuild';
+import { storedZoneSpeller } from '../../functions/test/support/storedZones';
 
 const QUALIFY = 1800;
 // PGlite ships its own, older tz database: Morocco's post-2018 rules differ from Node's ICU data there.
@@ -27,7 +28,9 @@ describe('rebuild_streaks (sql/004) agrees with the domain', () => {
     for (const t of ['streak_outbox', 'user_streaks', 'streak_runs', 'daily_focus', 'focus_sessions', 'users']) await db.pool.query(sql.unsafe`delete from ${sql.identifier([t])}`);
     const ids = users.map((_, i) => `u${i}`);
     await db.pool.query(sql.unsafe`insert into users (id) select unnest(${sql.array(ids, 'text')})`);
-    const rows = users.flatMap((sessions, u) => sessions.map((s, i) => [`s${u}_${i}`, `u${u}`, iso(s.startMs), iso(s.endMs), s.timeZone]));
+    // Zones as the write paths store them (CET as Europe/Brussels); the domain reads the names sent.
+    const stored = await storedZoneSpeller(db.pool);
+    const rows = users.flatMap((sessions, u) => sessions.map((s, i) => [`s${u}_${i}`, `u${u}`, iso(s.startMs), iso(s.endMs), stored(s.timeZone)]));
     await db.pool.query(sql.unsafe`
       insert into focus_sessions (session_id, user_id, start_time, end_time, timezone, source)
       select id, u, s, e, tz, 'backfill' from ${sql.unnest(rows, ['text', 'text', 'timestamptz', 'timestamptz', 'text'])} as t(id, u, s, e, tz)`);
@@ -66,9 +69,10 @@ describe('rebuild_streaks (sql/004) agrees with the domain', () => {
       ['2010-11-07', 'America/St_Johns'], ['2025-09-07', 'America/Santiago'], ['2010-03-05', 'Antarctica/Casey'],
     ];
     const all = [...fixed, ...cases];
+    const stored = await storedZoneSpeller(db.pool);
     const rows = await db.pool.any(sql.type(z.object({ ms: z.coerce.number() }))`
       select floor(extract(epoch from local_day_start(d, tz)) * 1000)::bigint as ms
-      from ${sql.unnest(all, ['date', 'text'])} with ordinality as t(d, tz, n) order by n`);
+      from ${sql.unnest(all.map(([d, zone]) => [d, stored(zone)]), ['date', 'text'])} with ordinality as t(d, tz, n) order by n`);
     expect(rows.map((r) => r.ms)).toEqual(all.map(([d, z]) => startOfLocalDate(d, z)));
   });
 

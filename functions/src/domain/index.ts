@@ -1,5 +1,5 @@
 export { type LocalDate, localDateOf, startOfLocalDate, addDays, daysBetween, isLocalDate, offsetMsAt, utcMidnightOf } from './localDate';
-export { isValidTimeZone } from './timeZone';
+export { isValidTimeZone, runtimeCanonicalTimeZone } from './timeZone';
 export { parseInstant } from './instant';
 export {
   type SessionRejectCode,

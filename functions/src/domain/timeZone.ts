@@ -23,3 +23,9 @@ export function isValidTimeZone(name: unknown): name is string {
   known.set(name, valid);
   return valid;
 }
+
+/** The runtime's (ICU's) canonical name of a zone (`CET` → `Europe/Brussels` with tzdata 2024b and later), or null when it does not know the name. */
+export function runtimeCanonicalTimeZone(name: string): string | null {
+  if (!isValidTimeZone(name)) return null;
+  return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+}

@@ -63,6 +63,16 @@ describe('bridgeLegacySession (legacy sessions/{id} → the accept path)', () =>
     expect(publisher.published).toHaveLength(1);
   });
 
+  it('stores a legacy session in zone CET as Europe/Brussels, credited to 2025-07-02 as summer time says', async () => {
+    setRuntime({ config: readConfig({ ...process.env, PUBLISH_TIMEOUT_MS: '200' }), db, publisher, now: () => Date.parse('2025-07-02T12:00:00Z') });
+    await created('sessions/cet1', { userId: 'cem', startTime: '2025-07-01T22:10:00Z', endTime: '2025-07-01T22:50:00Z', timezone: 'CET' }, '2025-07-02T12:00:00Z');
+    expect(await stored('cet1')).toEqual({ user_id: 'cem', source: 'bridge', timezone: 'Europe/Brussels' });
+    const days = await db.pool.any(sql.type(z.object({ d: z.string(), s: z.number() }))`
+      select to_char(local_date, 'YYYY-MM-DD') as d, focus_seconds as s from daily_focus where user_id = 'cem'`);
+    expect(days).toEqual([{ d: '2025-07-02', s: 2400 }]);
+    expect(publisher.published).toEqual([expect.objectContaining({ userId: 'cem', lastQualifiedDate: '2025-07-02', timezone: 'Europe/Brussels' })]);
+  });
+
   it('takes the zone from the users backfill when the document has none', async () => {
     await db.pool.query(sql.unsafe`insert into users (id, legacy_timezone) values ('bea', 'Asia/Kathmandu')`);
     await created('sessions/b2', { userId: 'bea', startTime: '2025-03-09T09:00:00Z', endTime: '2025-03-09T09:45:00Z' });

@@ -1,4 +1,4 @@
-import { isValidTimeZone } from '../../src/domain';
+import { isValidTimeZone, runtimeCanonicalTimeZone } from '../../src/domain';
 import { TRICKY_ZONES } from '../support/arbitraries';
 
 describe('isValidTimeZone', () => {
@@ -22,5 +22,13 @@ describe('isValidTimeZone', () => {
 
   it('rejects values that are not strings', () => {
     for (const value of [null, undefined, 0, 330, {}, ['UTC']]) expect(isValidTimeZone(value)).toBe(false);
+  });
+});
+
+describe('runtimeCanonicalTimeZone', () => {
+  it('names the zone ICU resolves a name to, whatever its case, and null for a name it does not know', () => {
+    expect(runtimeCanonicalTimeZone('Europe/Paris')).toBe('Europe/Paris');
+    expect(runtimeCanonicalTimeZone('europe/paris')).toBe('Europe/Paris');
+    for (const name of ['Mars/Olympus', '+05:00', '']) expect(runtimeCanonicalTimeZone(name)).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { StreakEventSource } from './referenceStreakEvent';
 import type { SessionTimes } from '../../src/domain';
 import { DAY_MS, historyArb, zoneArb } from '../support/arbitraries';
+import { storedZoneSpeller } from '../support/storedZones';
 import { usesEmbeddedDatabase } from '../support/testDatabase';
 
 export const QUALIFY = 1800;
@@ -47,14 +48,15 @@ let runs = 0;
 /** A prefix no earlier run of this file used, so runs need no cleanup between them. */
 export const newRunPrefix = () => `r${++runs}`;
 
-/** Inserts one user per history (a history may be empty) with its sessions; ids are made unique to the user. */
+/** Inserts one user per history (a history may be empty) with its sessions, zones as stored; ids are made unique to the user. */
 export async function loadUsers(pool: DatabasePool, prefix: string, histories: readonly ParitySession[][]) {
+  const stored = await storedZoneSpeller(pool);
   const users = histories.map((sessions, u) => {
     const userId = `${prefix}-u${u}`;
     return { userId, sessions: sessions.map((s) => ({ ...s, sessionId: `${userId}-${s.sessionId}` })) };
   });
   await pool.query(sql.unsafe`insert into users (id) select unnest(${sql.array(users.map((u) => u.userId), 'text')})`);
-  const rows = users.flatMap(({ userId, sessions }) => sessions.map((s) => [s.sessionId, userId, iso(s.startMs), iso(s.endMs), s.timeZone]));
+  const rows = users.flatMap(({ userId, sessions }) => sessions.map((s) => [s.sessionId, userId, iso(s.startMs), iso(s.endMs), stored(s.timeZone)]));
   await pool.query(sql.unsafe`
     insert into focus_sessions (session_id, user_id, start_time, end_time, timezone, source)
     select id, u, s, e, tz, 'backfill' from ${sql.unnest(rows, ['text', 'text', 'timestamptz', 'timestamptz', 'text'])} as t(id, u, s, e, tz)`);

@@ -11,6 +11,7 @@ import { latestSession, recomputeAll, type SessionEnd } from '../../src/domain';
 import { FROM_MS, instantArb } from '../support/arbitraries';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';
 import { agreedZoneArb, iso, loadUsers, newRunPrefix, QUALIFY, readStoredStreak, rebuild, tiedHistoryArb, withSessionTimeZone, type ParitySession } from './parityFixtures';
+import { storedZoneSpeller } from '../support/storedZones';
 
 // The event's updatedAt comes from the row, so "now" only decides `active`, which the event lacks.
 const NOW_MS = Date.UTC(2030, 0, 1);
@@ -32,13 +33,14 @@ describe('the streak event SQL writes equals toStreakEvent', () => {
   const lastOutboxId = () => db.pool.oneFirst(sql.type(z.object({ id: z.coerce.number() }))`select coalesce(max(id), 0) as id from streak_outbox`);
 
   it('streak_event_payload of any stored row, nulls and version 0 included', async () => {
+    const stored = await storedZoneSpeller(db.pool);
     const dateArb = instantArb.map((ms) => iso(ms).slice(0, 10));
     const rowArb = fc.record({
       currentStreak: fc.nat({ max: 5000 }),
       longestStreak: fc.nat({ max: 5000 }),
       lastQualifiedDate: fc.option(dateArb, { nil: null }),
       qualifiedDaysCount: fc.nat({ max: 5000 }),
-      timezone: fc.option(agreedZoneArb, { nil: null }),
+      timezone: fc.option(agreedZoneArb.map(stored), { nil: null }),
       version: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 40 })),
       updatedAt: fc.integer({ min: FROM_MS, max: Date.UTC(2036, 0, 1) }).map(iso),
     });
@@ -58,6 +60,7 @@ describe('the streak event SQL writes equals toStreakEvent', () => {
   it('rebuild_streaks, then enqueue_streak_projection, queue the event toStreakEvent builds from the domain state', async () => {
     // A threshold no day can reach gives a user with sessions and no qualified date.
     const qualifyArb = fc.constantFrom(QUALIFY, QUALIFY, 1_000_000);
+    const storedZone = await storedZoneSpeller(db.pool);
     const usersArb = fc.array(fc.oneof({ weight: 4, arbitrary: tiedHistoryArb }, { weight: 1, arbitrary: fc.constant<ParitySession[]>([]) }), { minLength: 1, maxLength: 3 });
     await fc.assert(
       fc.asyncProperty(usersArb, qualifyArb, agreedZoneArb, fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), async (histories, qualifySeconds, serverZone, published) => {
@@ -70,7 +73,7 @@ describe('the streak event SQL writes equals toStreakEvent', () => {
         const withRows = users.filter((u) => u.sessions.length > 0);
         const expectedState = (sessions: readonly ParitySession[], stored: StreakEventSource): StreakEventSource => ({
           ...recomputeAll(sessions, qualifySeconds).streak,
-          timezone: (sessions.reduce<SessionEnd | null>((l, s) => latestSession(l, s), null) as SessionEnd).timeZone,
+          timezone: storedZone((sessions.reduce<SessionEnd | null>((l, s) => latestSession(l, s), null) as SessionEnd).timeZone),
           version: stored.version,
           updatedAt: stored.updatedAt,
         });

@@ -8,6 +8,7 @@ import { acceptSession } from '../../src/accept/acceptSession';
 import { latestSession, type SessionEnd } from '../../src/domain';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';
 import { agreedZoneArb, loadUsers, newRunPrefix, QUALIFY, readStoredStreak, rebuild, tiedHistoryArb, withSessionTimeZone, type ParitySession } from './parityFixtures';
+import { storedZoneSpeller } from '../support/storedZones';
 
 const todayZone = (sessions: readonly ParitySession[]): SessionEnd | null =>
   sessions.reduce<SessionEnd | null>((latest, s) => latestSession(latest, s), null);
@@ -22,16 +23,18 @@ describe("today's zone: SQL agrees with the domain's latestSession", () => {
   });
 
   it('rebuild_streaks picks the session with the latest end, equal ends by the highest id', async () => {
+    const stored = await storedZoneSpeller(db.pool);
     await fc.assert(
       fc.asyncProperty(fc.array(tiedHistoryArb, { minLength: 1, maxLength: 3 }), agreedZoneArb, async (histories, serverZone) => {
         const users = await loadUsers(db.pool, newRunPrefix(), histories);
         await withSessionTimeZone(db.pool, serverZone, (connection) => rebuild(connection, users.map((u) => u.userId)));
         for (const { userId, sessions } of users) {
           const expected = todayZone(sessions);
-          const stored = await db.pool.one(sql.type(z.object({ users: z.string().nullable(), streaks: z.string().nullable() }))`
+          const row = await db.pool.one(sql.type(z.object({ users: z.string().nullable(), streaks: z.string().nullable() }))`
             select u.timezone as users, s.timezone as streaks
             from users u left join user_streaks s on s.user_id = u.id where u.id = ${userId}`);
-          expect(stored).toEqual({ users: expected?.timeZone ?? null, streaks: expected?.timeZone ?? null });
+          const zone = expected ? stored(expected.timeZone) : null;
+          expect(row).toEqual({ users: zone, streaks: zone });
         }
       }),
       { numRuns: usesEmbeddedDatabase ? 25 : 80 },
@@ -42,6 +45,7 @@ describe("today's zone: SQL agrees with the domain's latestSession", () => {
     const arrivalArb = tiedHistoryArb.filter((h) => h.length > 0).chain((sessions) =>
       fc.shuffledSubarray(sessions, { minLength: sessions.length, maxLength: sessions.length }).map((order) => ({ sessions, order })),
     );
+    const stored = await storedZoneSpeller(db.pool);
     await fc.assert(
       fc.asyncProperty(arrivalArb, async ({ sessions, order }) => {
         const userId = `${newRunPrefix()}-w`;
@@ -51,7 +55,7 @@ describe("today's zone: SQL agrees with the domain's latestSession", () => {
           await acceptSession(db.pool, { userId, sessionId: s.sessionId, session: s, source: 'backfill' }, { qualifySeconds: QUALIFY });
         }
         const accepted = await readStoredStreak(db.pool, userId);
-        expect(accepted?.timezone).toBe(todayZone(sessions.map(own))?.timeZone);
+        expect(accepted?.timezone).toBe(stored(todayZone(sessions.map(own))!.timeZone));
         expect(await rebuild(db.pool, [userId])).toEqual([]);
         expect(await readStoredStreak(db.pool, userId)).toEqual(accepted);
       }),

@@ -15,13 +15,14 @@ export interface TestDatabase extends Database {
 /**
  * An isolated, migrated database for one test file: a fresh database on the server that
  * DATABASE_URL names, else a fresh in-memory embedded PGlite. Files can run in parallel.
+ * `migrationsDir` migrates from another folder (an older state, for tests of a migration).
  */
-export async function createTestDatabase(options: { poolSize?: number; statementTimeoutMs?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: { poolSize?: number; statementTimeoutMs?: number; migrationsDir?: string } = {}): Promise<TestDatabase> {
   const config = readConfig({ ...process.env, DB_POOL_SIZE: String(options.poolSize ?? 10), DB_STATEMENT_TIMEOUT_MS: String(options.statementTimeoutMs ?? 10_000) }).database;
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     const embedded = await startEmbeddedServerProcess();
-    await migrate(embedded.url);
+    await migrate(embedded.url, { dir: options.migrationsDir });
     const db = await connect(config, embedded.url, 'embedded (test)');
     return {
       ...db,
@@ -32,7 +33,7 @@ export async function createTestDatabase(options: { poolSize?: number; statement
     };
   }
   const scratch = await createScratchDatabase(serverUrl, 'test');
-  await migrate(scratch.url);
+  await migrate(scratch.url, { dir: options.migrationsDir });
   const db = await connect(config, scratch.url, `${scratch.name} (test)`);
   return {
     ...db,

@@ -115,7 +115,7 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
       if (settings.kind === 'friendships') return { batch, sessions: null, users: null, friendships: await prepareFriendships(pool, source, batch.items, settings.collection) };
       return settings.kind === 'sessions'
         ? { batch, sessions: await prepareSessions(pool, source, batch.items, settings, nowMs), users: null, friendships: null }
-        : { batch, sessions: null, users: prepareUsers(batch.items), friendships: null };
+        : { batch, sessions: null, users: prepareUsers(batch.items, await timeZoneSpeller(pool)), friendships: null };
     });
     for await (const { batch, sessions, users: usersPrepared, friendships } of batches) {
       batchNumber += 1;
@@ -364,7 +364,7 @@ async function userZones(pool: DatabasePool, source: LegacySource, docs: readonl
   return zones;
 }
 
-function prepareUsers(items: readonly SourceItem[]): Prepared<LegacyUser> {
+function prepareUsers(items: readonly SourceItem[], spell: (zone: string) => string | null): Prepared<LegacyUser> {
   const { docs, rejects, skipped } = targetDocs(items, 'users', (doc) => doc.collection === 'users' && doc.parentId === null);
   const prepared: Prepared<LegacyUser> = { records: [], rejects, skipped, duplicates: 0, raw: new Map() };
   const byId = new Map<string, LegacyUser>();
@@ -372,7 +372,8 @@ function prepareUsers(items: readonly SourceItem[]): Prepared<LegacyUser> {
     const parsed = parseLegacyUser(doc, doc.data);
     if (!parsed.ok) prepared.rejects.push(parsed.reject);
     else if (byId.has(parsed.user.userId)) prepared.duplicates += 1;
-    else byId.set(parsed.user.userId, parsed.user);
+    // In the sessions' spelling (CET as Europe/Brussels); a zone PostgreSQL lacks is kept as read, and its sessions are refused.
+    else byId.set(parsed.user.userId, { ...parsed.user, timeZone: parsed.user.timeZone === null ? null : (spell(parsed.user.timeZone) ?? parsed.user.timeZone) });
   }
   prepared.records = [...byId.values()];
   return prepared;

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { readConfig } from '../../../functions/src/config';
+import { proposedZones } from '../../../functions/src/db/timeZones';
 
 /** sql/: `migrations/NNN_name.sql` (schema, applied once, in order) and `functions/<name>.sql` (current definitions). */
 export const SQL_DIR = path.resolve(__dirname, '../../../sql');
@@ -190,6 +192,37 @@ export interface MigrateOptions {
   dryRun?: boolean;
   dir?: string;
   log?: (line: string) => void;
+  /** The deployment's qualify threshold, for migrations that rebuild streaks; default QUALIFY_MINUTES (readConfig). */
+  qualifySeconds?: number;
+}
+
+interface RuntimeContext {
+  qualifySeconds: number;
+  zones: { names: string[]; canonical: string[] };
+}
+
+/** What only the runtime knows: its proposal (ICU's canonical zone) for each zone PostgreSQL lists, and the qualify threshold. */
+async function readRuntimeContext(client: Client, qualifySeconds: number | undefined): Promise<RuntimeContext> {
+  const names = (await client.query<{ name: string }>('select name from pg_timezone_names')).rows.map((r) => r.name);
+  const proposals = proposedZones(new Map(names.map((n) => [n.toLowerCase(), n])), names);
+  const zones: RuntimeContext['zones'] = { names: [], canonical: [] };
+  for (const [i, name] of names.entries()) {
+    const proposal = proposals[i];
+    if (proposal === null || proposal === undefined) continue;
+    zones.names.push(name);
+    zones.canonical.push(proposal);
+  }
+  return { qualifySeconds: qualifySeconds ?? readConfig().qualifySeconds, zones };
+}
+
+/**
+ * Hands a migration, inside its transaction, what SQL cannot know: temp table runtime_zone_names
+ * (name, canonical) and the setting focus.qualify_seconds. Both end with the transaction.
+ */
+async function provideRuntimeContext(client: Client, context: RuntimeContext): Promise<void> {
+  await client.query('create temp table runtime_zone_names (name text primary key, canonical text not null) on commit drop');
+  await client.query('insert into runtime_zone_names (name, canonical) select * from unnest($1::text[], $2::text[])', [context.zones.names, context.zones.canonical]);
+  await client.query(`select set_config('focus.qualify_seconds', $1, true)`, [String(context.qualifySeconds)]);
 }
 
 /**
@@ -239,9 +272,12 @@ export async function migrate(url: string, options: MigrateOptions = {}): Promis
         for (const f of stale) log(`would apply functions/${f.file}`);
         return { ...plan, functions: stale, appliedNow, functionsAppliedNow };
       }
+      let context: RuntimeContext | null = null;
       for (const m of plan.rechecksum) await client.query('update schema_migrations set checksum = $1 where version = $2', [m.checksum, m.version]);
       for (const m of plan.pending) {
+        context ??= await readRuntimeContext(client, options.qualifySeconds);
         await inTransaction(`migrations/${m.file}`, async () => {
+          await provideRuntimeContext(client, context!);
           await client.query(m.sql);
           await client.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [m.version, m.name, m.checksum]);
         });
