@@ -37,7 +37,7 @@ const zonesOf = (userId: string) =>
 
 describe('zone names PostgreSQL reads as abbreviations', () => {
   it('asks PostgreSQL which zones are also abbreviations with another offset, and stores each as a zone SQL dates as the runtime does', async () => {
-    // Asked here without sql/013's functions: the abbreviation's fixed offset against the zone file's
+    // Asked here without sql/migrations/013's functions: the abbreviation's fixed offset against the zone file's
     // rules (the TimeZone setting never reads an abbreviation), at noon UTC of every day of 2000–2030.
     const candidates = await db.pool.any(sql.type(z.object({ name: z.string(), offsetSeconds: z.number() }))`
       select n.name, extract(epoch from a.utc_offset)::int as "offsetSeconds"

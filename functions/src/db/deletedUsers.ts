@@ -2,7 +2,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { toDatabaseError } from './errors';
 
-// The deleted_users table (sql/010): id-only tombstones of deleted users, written by delete_user_data
+// The deleted_users table (sql/migrations/010): id-only tombstones of deleted users, written by delete_user_data
 // (db/accountData.ts). version_floor keeps a returning user's versions above anything still in flight;
 // deleted_at tells legacy data written before the deletion from what came after.
 

@@ -4,7 +4,7 @@ import type { RateLimit } from './acceptStatement';
 import { RateLimitedError } from './RateLimitedError';
 
 /**
- * Takes one token of the user's `limit.action` bucket (sql/009 rate_limit_take), or throws
+ * Takes one token of the user's `limit.action` bucket (rate_limit_take, sql/functions), or throws
  * RateLimitedError. One statement; the accept takes its token inside its read instead.
  */
 export async function takeRateToken(db: CommonQueryMethods, userId: string, limit: RateLimit): Promise<void> {

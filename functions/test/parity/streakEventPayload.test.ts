@@ -1,6 +1,6 @@
-// The write path builds the streak-updated event in TypeScript (toStreakEvent); the rebuild and the
-// reprojection build it in SQL (streak_event_payload, sql/004), set-based for speed. These
-// properties pin the SQL payload to toStreakEvent field by field, nulls included.
+// Every path builds the streak-updated event in SQL (streak_event_payload, sql/functions): the write
+// path, the rebuild and the reprojection. These properties pin it to the reference model's event
+// (toStreakEvent, with the runtime's zone rules) field by field, nulls included.
 import fc from 'fast-check';
 import { sql } from 'slonik';
 import { z } from 'zod';
