@@ -10,9 +10,9 @@ export const NAMED_STATEMENT = /^-- statement: ([a-z_]+)\n/;
 /**
  * slonik's pg driver, except that statements starting with `-- statement: <name>` run as named
  * prepared statements. slonik sends every statement unnamed, so PostgreSQL parses, analyses and
- * plans it again on every call; for the accept path's two statements (a call of a PL/pgSQL function
- * with up to 24 arguments) that was a sixth of the server's CPU per accept (perf, bench:accept).
- * Named, each connection prepares them once and then only binds and executes.
+ * plans it again on every call; for the accept path (a call of a PL/pgSQL function with ten
+ * arguments) that was a sixth of the server's CPU per accept (perf, bench:accept). Named, each
+ * connection prepares it once and then only binds and executes.
  *
  * Not for the embedded database: its connections share one PGlite session, where a second
  * connection's prepare of the same name fails.
