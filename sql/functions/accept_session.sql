@@ -1,4 +1,4 @@
--- requires: rate_limit_take, session_pieces, covered_seconds, qualified_runs, streak_event_payload
+-- requires: rate_limit_take, session_pieces, day_credits, qualified_runs, streak_event_payload
 -- The one entry point that stores a session (callables, the bridge, the reconcile pass), in one
 -- statement: the caller's rate-limit token (when p_rate_action is given), the user's row lock, the
 -- session or its classification, the local dates it touches, their union credit, the runs, the streak
@@ -10,7 +10,11 @@ create or replace function accept_session(
   p_user_id text, p_session_id text, p_start timestamptz, p_end timestamptz, p_timezone text, p_source text,
   p_qualify_seconds integer, p_rate_action text, p_rate_per_minute float8, p_rate_burst float8)
 returns jsonb
-language plpgsql as $$
+language plpgsql
+-- Its statements' plans are kept for the session: re-planned per call (custom plans, which inline the
+-- SQL functions they call by parsing them again) they cost a quarter of the server's time per accept.
+set plan_cache_mode = force_generic_plan
+as $$
 declare
   v_attempt integer;
   v_retry integer;
@@ -74,13 +78,7 @@ begin
   v_window_to := ((v_dates[cardinality(v_dates)] + 1)::timestamp at time zone 'UTC') + interval '16 hours';
 
   with credits as (
-    select p.local_date, covered_seconds(range_agg(tstzrange(p.piece_start, p.piece_end))) as seconds
-    from focus_sessions f
-    cross join lateral session_pieces(f.start_time, f.end_time, f.timezone) p
-    where f.user_id = p_user_id
-      and f.start_time < v_window_to and f.start_time > v_window_from - interval '24 hours' and f.end_time > v_window_from
-      and p.local_date = any (v_dates)
-    group by p.local_date
+    select c.local_date, c.seconds from day_credits(array[p_user_id], v_dates, v_window_from, v_window_to) c
   ), stored as (
     select d.local_date, d.focus_seconds from daily_focus d where d.user_id = p_user_id and d.local_date = any (v_dates)
   ), written as (
@@ -100,10 +98,17 @@ begin
   v_count := v_streak.qualified_days_count;
   if v_qualified is not null then
     -- The stored runs touching the new dates (or adjacent to them) merge with them; nothing else moves.
+    -- Runs are disjoint and apart, so walking back from the newest date finds every one touching them
+    -- within a few index entries, however long the user's history.
     select least(min(r.start_date), v_qualified[1]), greatest(max(r.end_date), v_qualified[cardinality(v_qualified)])
     into v_runs_from, v_runs_to
-    from streak_runs r
-    where r.user_id = p_user_id and r.start_date <= v_qualified[cardinality(v_qualified)] + 1 and r.end_date >= v_qualified[1] - 1;
+    from (
+      select n.start_date, n.end_date from streak_runs n
+      where n.user_id = p_user_id and n.start_date <= v_qualified[cardinality(v_qualified)] + 1
+      order by n.start_date desc
+      limit (v_qualified[cardinality(v_qualified)] - v_qualified[1]) + 3
+    ) r
+    where r.end_date >= v_qualified[1] - 1;
     delete from streak_runs r where r.user_id = p_user_id and r.start_date between v_runs_from and v_runs_to;
     insert into streak_runs (user_id, start_date, end_date)
     select q.user_id, q.start_date, q.end_date from qualified_runs(array[p_user_id], v_runs_from, v_runs_to, p_qualify_seconds) q;

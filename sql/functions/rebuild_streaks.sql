@@ -1,4 +1,4 @@
--- requires: session_pieces, covered_seconds, qualified_runs, streak_event_payload
+-- requires: day_credits, qualified_runs, streak_event_payload
 -- Rebuilds daily_focus, streak_runs, users.timezone and user_streaks of the given users from
 -- focus_sessions. Bumps version and (if p_project) queues one outbox row only for users whose
 -- streak or zone changed, so running it twice changes nothing. Returns the changed users.
@@ -17,18 +17,10 @@ begin
   on conflict do nothing;
   perform 1 from user_streaks s where s.user_id = any (p_users) order by s.user_id for update;
 
-  -- The same split and union as the write path (session_pieces, covered_seconds), set-based.
+  -- The same split and union credit as the write path (day_credits over session_pieces), set-based.
   delete from daily_focus f where f.user_id = any (p_users);
   insert into daily_focus (user_id, local_date, focus_seconds)
-  select c.user_id, c.local_date, c.seconds
-  from (
-    select f.user_id, p.local_date, covered_seconds(range_agg(tstzrange(p.piece_start, p.piece_end))) as seconds
-    from focus_sessions f
-    cross join lateral session_pieces(f.start_time, f.end_time, f.timezone) p
-    where f.user_id = any (p_users)
-    group by f.user_id, p.local_date
-  ) c
-  where c.seconds > 0;
+  select c.user_id, c.local_date, c.seconds from day_credits(p_users, null, null, null) c where c.seconds > 0;
 
   delete from streak_runs r where r.user_id = any (p_users);
   insert into streak_runs (user_id, start_date, end_date)

@@ -1,5 +1,5 @@
 // The streak rules run in PostgreSQL on every path: accept_session one session at a time, rebuild_streaks
-// set-based, both through session_pieces, covered_seconds and qualified_runs. The TypeScript domain is
+// set-based, both through session_pieces, day_credits and qualified_runs. The TypeScript domain is
 // the reference model. These properties hold the engine to the model: the same pieces for any session in
 // any tricky zone, and the same days, credits, runs and streak for any history in any arrival order,
 // whichever path stored it.
