@@ -192,13 +192,28 @@ begin
 end
 $$;
 
--- Whether a rejected document names the user: its raw data (a document, or a line that was not JSON)
--- holds the uid as a string of its own (a userId, a friends entry) or as a path segment (users/<uid>).
-create function reject_names_user(p_raw jsonb, p_user text) returns boolean
+-- The rejects that name a user: the path is users/<uid> or under it, or the raw document (a session,
+-- a users/{uid} with friends, an export line {path, data}) holds the uid as its userId, a friends
+-- entry or its users/<uid> path; a line that was not JSON (raw is a string) names them when the uid appears in it as a string
+-- of its own or a path segment. Indexed (GIN containment, the path, the lines apart), so a deletion
+-- does not read every reject: a scan cost 1.3 s per deletion over 100,000 rejects.
+create index backfill_rejects_raw_idx on backfill_rejects using gin (raw jsonb_path_ops);
+create index backfill_rejects_path_idx on backfill_rejects (document_path text_pattern_ops);
+create index backfill_rejects_lines_idx on backfill_rejects (id) where jsonb_typeof(raw) = 'string';
+
+create function rejects_naming_user(p_user text) returns setof bigint
 language sql stable as $$
-  select p_raw is not null
-     and (position(to_jsonb(p_user)::text in t) > 0 or position('/' || p_user || '"' in t) > 0 or position('/' || p_user || '/' in t) > 0)
-  from (select case when jsonb_typeof(p_raw) = 'string' then p_raw #>> '{}' else p_raw::text end as t) x
+  select r.id from backfill_rejects r
+  where r.document_path = 'users/' || p_user
+     or r.document_path like 'users/' || replace(replace(replace(p_user, '\', '\\'), '%', '\%'), '_', '\_') || '/%'
+     or r.raw @> jsonb_build_object('userId', p_user)
+     or r.raw @> jsonb_build_object('path', 'users/' || p_user)
+     or r.raw @> jsonb_build_object('friends', jsonb_build_array(p_user))
+     or r.raw @> jsonb_build_object('data', jsonb_build_object('userId', p_user))
+     or r.raw @> jsonb_build_object('data', jsonb_build_object('friends', jsonb_build_array(p_user)))
+     or (jsonb_typeof(r.raw) = 'string'
+         and (position(to_jsonb(p_user)::text in r.raw #>> '{}') > 0 or position('/' || p_user || '"' in r.raw #>> '{}') > 0
+              or position('/' || p_user || '/' in r.raw #>> '{}') > 0))
 $$;
 
 -- As in 010, and: p_account_deleted records that the Firebase Auth account is gone (never undone by a
@@ -220,7 +235,6 @@ declare
   v_at timestamptz;
   v_requested timestamptz;
   v_table record;
-  v_prefix text := 'users/' || p_user || '/';
 begin
   perform pg_advisory_xact_lock(account_deletion_gate());
   perform pg_advisory_xact_lock(accept_session_lock_key(p_user));
@@ -240,9 +254,7 @@ begin
   get diagnostics v_requests = row_count;
   delete from friend_removals r where r.user_id = p_user or r.friend_id = p_user;
   delete from backfill_run_users b where b.user_id = p_user;
-  delete from backfill_rejects r
-  where r.document_path = 'users/' || p_user or left(r.document_path, length(v_prefix)) = v_prefix
-     or r.raw ->> 'userId' = p_user or reject_names_user(r.raw, p_user);
+  delete from backfill_rejects r where r.id = any (array(select n from rejects_naming_user(p_user) as n));
   for v_table in
     select c.table_name from information_schema.columns c
     join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name and t.table_type = 'BASE TABLE'

@@ -132,7 +132,6 @@ const countsRow = z.object({
 
 /** What deleteUserData would delete, counted without changing anything (the CLI's --dry-run). */
 export async function countUserData(db: CommonQueryMethods, userId: string): Promise<z.infer<typeof countsRow>> {
-  const prefix = `users/${userId}/`;
   try {
     return await db.one(sql.type(countsRow)`
       select (select count(*)::int from focus_sessions f where f.user_id = ${userId}) as sessions,
@@ -140,9 +139,7 @@ export async function countUserData(db: CommonQueryMethods, userId: string): Pro
              (select count(*)::int from friendships f where f.user_id = ${userId}) as friendships,
              (select count(*)::int from friend_requests r where r.requester_id = ${userId} or r.addressee_id = ${userId}) as requests,
              (select count(*)::int from streak_outbox o where o.user_id = ${userId}) as outbox,
-             (select count(*)::int from backfill_rejects r
-               where r.document_path = ${`users/${userId}`} or left(r.document_path, length(${prefix})) = ${prefix}
-                  or r.raw ->> 'userId' = ${userId} or reject_names_user(r.raw, ${userId})) as rejects,
+             (select count(*)::int from rejects_naming_user(${userId})) as rejects,
              exists (select from user_streaks s where s.user_id = ${userId}) as streak`);
   } catch (error) {
     throw toDatabaseError(error);
