@@ -1,6 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import { toStreakEvent } from '../contract/streakEvent';
 import { readForAccept, releaseAcceptLock, writeAcceptLocking, type AcceptRead, type RateLimit } from '../db/acceptQueries';
+import { AccountDeletedError, isDeletedUserRefusal } from '../db/AccountDeletedError';
 import { DatabaseUnavailableError, toDatabaseError } from '../db/errors';
 import { RateLimitedError } from '../db/RateLimitedError';
 import { timeZoneSpeller } from '../db/timeZones';
@@ -57,6 +58,7 @@ const MAX_ATTEMPTS = 20;
 /**
  * Accepts one session, whoever sends it (callable, bridge). After the commit it tries to publish
  * the outbox row at once (bounded wait, never throws); whatever is not published waits for the relay.
+ * A uid whose Firebase Auth account was deleted is refused (AccountDeletedError), nothing written.
  */
 export async function acceptSession(pool: DatabasePool, input: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
   const result = await oneAtATime(pool, input.userId, options.maxQueueWaitMs ?? 3000, options.signal, () => writeSession(pool, input, options));
@@ -135,6 +137,7 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
     // leaves the user's lock with it until the next write.
     return await pool.connect(async (connection) => {
       const first = options.rateLimit ? await readForAccept(connection, args, options.rateLimit) : await readForAccept(connection, args);
+      if ('accountDeleted' in first) throw new AccountDeletedError(userId);
       if ('retryAfterSeconds' in first) throw new RateLimitedError(options.rateLimit!.action, first.retryAfterSeconds);
       let read: AcceptRead = first;
       let lockHeld = false;
@@ -150,7 +153,9 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
           }
           // fresh is null when the session id was taken meanwhile (no lock taken then): read again.
           if (written.fresh) lockHeld = true;
-          read = written.fresh ?? (await readForAccept(connection, args));
+          const again = written.fresh ?? (await readForAccept(connection, args));
+          if ('accountDeleted' in again) throw new AccountDeletedError(userId);
+          read = again;
         }
         throw new DatabaseUnavailableError(`too much contention accepting session ${given.sessionId}; retry later`);
       } finally {
@@ -158,6 +163,9 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
       }
     });
   } catch (error) {
+    // The database refused the write itself: the account was deleted between the read and the write
+    // (for a callable session nothing else raises it; a legacy one may also predate a deletion).
+    if (isDeletedUserRefusal(error) && given.source === 'callable') throw new AccountDeletedError(given.userId, { cause: error });
     throw toDatabaseError(error);
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { streakStatus, type StreakValues } from '../domain';
+import { userIdSchema } from './userId';
 
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 const isoInstant = z.string().datetime({ offset: true });
@@ -10,7 +11,8 @@ const isoInstant = z.string().datetime({ offset: true });
  */
 export const streakEventSchema = z
   .object({
-    userId: z.string().min(1).max(128),
+    // streaks/{userId} is addressed by it: an id that is not one document is malformed.
+    userId: userIdSchema,
     version: z.number().int().positive(),
     currentStreak: z.number().int().min(0),
     longestStreak: z.number().int().min(0),

@@ -35,33 +35,40 @@ const limitedResult = z.object({ retryAfterSeconds: z.number().int().min(1) });
 
 type ReadArgs = { userId: string; sessionId: string; window: { fromMs: number; toMs: number }; dates: readonly LocalDate[] };
 
+/** The user's Firebase Auth account was deleted (sql/014): nothing is accepted for this uid. */
+export type AccountGone = { accountDeleted: true };
+
 /** Everything the domain needs to accept a session, in one statement. */
-export async function readForAccept(db: CommonQueryMethods, args: ReadArgs): Promise<AcceptRead>;
+export async function readForAccept(db: CommonQueryMethods, args: ReadArgs): Promise<AcceptRead | AccountGone>;
 /** The same statement first takes a token of `rateLimit` (no extra round trip); refused: nothing is read. */
-export async function readForAccept(db: CommonQueryMethods, args: ReadArgs, rateLimit: RateLimit): Promise<AcceptRead | { retryAfterSeconds: number }>;
-export async function readForAccept(db: CommonQueryMethods, args: ReadArgs, rateLimit?: RateLimit): Promise<AcceptRead | { retryAfterSeconds: number }> {
+export async function readForAccept(db: CommonQueryMethods, args: ReadArgs, rateLimit: RateLimit): Promise<AcceptRead | AccountGone | { retryAfterSeconds: number }>;
+export async function readForAccept(db: CommonQueryMethods, args: ReadArgs, rateLimit?: RateLimit): Promise<AcceptRead | AccountGone | { retryAfterSeconds: number }> {
   const { userId, sessionId, window, dates } = args;
-  // The version floor of a user who deleted their data (sql/010) comes in the same statement: their
-  // new streak starts above it, and the answer says the version the projection will show.
-  const floor = sql.fragment`(select d.version_floor from deleted_users d where d.user_id = u.id) as floor`;
+  // The tombstone of a deleted user (sql/010, sql/014) comes in the same statement: their new streak
+  // starts above its floor (the answer says the version the projection will show), and a gone
+  // Firebase Auth account is refused before anything is computed.
+  const tombstone = sql.fragment`d.version_floor as floor, d.account_deleted_at is not null as gone`;
+  const tombstoneJoin = sql.fragment`left join deleted_users d on d.user_id = u.id`;
+  const extra = { floor: z.coerce.number().nullable(), gone: z.boolean().nullable() };
   if (!rateLimit) {
-    const row = await db.one(sql.type(z.object({ result: readResult, floor: z.coerce.number().nullable() }))`-- statement: accept_read
+    const row = await db.one(sql.type(z.object({ result: readResult, ...extra }))`-- statement: accept_read
       select accept_session_read(
         u.id, ${sessionId},
         ${iso(window.fromMs)}::timestamptz, ${iso(window.toMs)}::timestamptz,
         ${dates[0]}::date, ${dates[dates.length - 1]}::date
-      ) as result, ${floor}
-      from (select ${userId}::text as id) u`);
-    return aboveFloor(row.result, row.floor);
+      ) as result, ${tombstone}
+      from (select ${userId}::text as id) u ${tombstoneJoin}`);
+    return row.gone ? { accountDeleted: true } : aboveFloor(row.result, row.floor);
   }
-  const row = await db.one(sql.type(z.object({ result: z.union([readResult, limitedResult]), floor: z.coerce.number().nullable() }))`-- statement: accept_read_limited
+  const row = await db.one(sql.type(z.object({ result: z.union([readResult, limitedResult]), ...extra }))`-- statement: accept_read_limited
     select accept_session_read_limited(
       ${rateLimit.action}, ${rateLimit.perMinute}::float8, ${rateLimit.burst}::float8,
       u.id, ${sessionId},
       ${iso(window.fromMs)}::timestamptz, ${iso(window.toMs)}::timestamptz,
       ${dates[0]}::date, ${dates[dates.length - 1]}::date
-    ) as result, ${floor}
-    from (select ${userId}::text as id) u`);
+    ) as result, ${tombstone}
+    from (select ${userId}::text as id) u ${tombstoneJoin}`);
+  if (row.gone) return { accountDeleted: true };
   return 'retryAfterSeconds' in row.result ? row.result : aboveFloor(row.result, row.floor);
 }
 

@@ -3,7 +3,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { acceptSession, type AcceptSessionInput } from '../../src/accept/acceptSession';
 import { SessionConflictError } from '../../src/accept/SessionConflictError';
-import { readForAccept, writeAccept } from '../../src/db/acceptQueries';
+import { readForAccept, writeAccept, type AcceptRead } from '../../src/db/acceptQueries';
 import { readStreak } from '../../src/db/userStreaks';
 import { affectedDates, overlapWindow, recomputeAll, type SessionTimes } from '../../src/domain';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';
@@ -124,7 +124,7 @@ describe('acceptSession', () => {
     await accept(alice, 'shared', ny('2025-03-03T09:00:00-05:00', 45));
     const session = ny('2025-03-04T09:00:00-05:00', 45);
     const dates = affectedDates(session);
-    const read = await readForAccept(db.pool, { userId: bob, sessionId: 'shared', window: overlapWindow(dates), dates });
+    const read = (await readForAccept(db.pool, { userId: bob, sessionId: 'shared', window: overlapWindow(dates), dates })) as AcceptRead;
     expect(read.existing).toBeNull();
   });
 
@@ -180,7 +180,7 @@ describe('acceptSession', () => {
 describe('the write step refuses what was computed from an outdated read', () => {
   const read = (user: string, sessionId: string, session: SessionTimes) => {
     const dates = affectedDates(session);
-    return readForAccept(db.pool, { userId: user, sessionId, window: overlapWindow(dates), dates });
+    return readForAccept(db.pool, { userId: user, sessionId, window: overlapWindow(dates), dates }) as Promise<AcceptRead>;
   };
   const write = (user: string, sessionId: string, session: SessionTimes, expectedRevision: number | null) =>
     writeAccept(db.pool, {
