@@ -11,7 +11,10 @@ import { DEFAULT_MAX_SESSION_HOURS } from './domain/validateSession';
  */
 export const params = {
   region: defineString('FUNCTIONS_REGION', { default: 'us-central1', description: 'Region of every function.' }),
-  enforceAppCheck: defineBoolean('ENFORCE_APP_CHECK', { default: false, description: 'Reject callable requests without a valid App Check token.' }),
+  enforceAppCheck: defineBoolean('ENFORCE_APP_CHECK', {
+    default: true,
+    description: 'Reject callable requests without a valid App Check token. Always off in the Functions emulator and in demo- projects; set false to turn it off deliberately.',
+  }),
   maxInstances: defineInt('MAX_INSTANCES', { default: 10, description: 'Max instances per function; MAX_INSTANCES x DB_POOL_SIZE bounds its SQL connections.' }),
   concurrency: defineInt('CONCURRENCY', { default: 40, description: 'Concurrent requests per callable instance.' }),
   memoryMb: defineInt('MEMORY_MB', { default: 512, description: 'Memory per function instance, in MB.' }),
@@ -37,6 +40,14 @@ export const params = {
   friendsRateBurst: defineInt('FRIENDS_RATE_BURST', { default: 60, description: 'addFriend (and removeFriend) calls a user may make at once before FRIENDS_RATE_PER_MINUTE applies.' }),
   mutationRatePerMinute: defineInt('MUTATION_RATE_PER_MINUTE', { default: 10, description: 'Calls per user per minute of each other mutating callable (deleteMyData), sustained; past it resource-exhausted.' }),
   mutationRateBurst: defineInt('MUTATION_RATE_BURST', { default: 20, description: 'Calls of each other mutating callable a user may make at once before MUTATION_RATE_PER_MINUTE applies.' }),
+  readRatePerMinute: defineInt('READ_RATE_PER_MINUTE', { default: 300, description: 'Calls per user per minute of each read callable (getMyStreak, getFriends, getFriendsLeaderboard, exportMyData), sustained; past it resource-exhausted.' }),
+  readRateBurst: defineInt('READ_RATE_BURST', { default: 600, description: 'Calls of each read callable a user may make at once before READ_RATE_PER_MINUTE applies.' }),
+  bridgeRatePerMinute: defineInt('BRIDGE_RATE_PER_MINUTE', { default: 60, description: 'Legacy sessions/{id} documents per user per minute the bridge accepts, sustained; past it the document is rejected (rate_limited).' }),
+  bridgeRateBurst: defineInt('BRIDGE_RATE_BURST', { default: 120, description: 'Legacy documents of one user the bridge accepts at once before BRIDGE_RATE_PER_MINUTE applies.' }),
+  allowPasswordDatabaseUrl: defineBoolean('ALLOW_PASSWORD_DATABASE_URL', {
+    default: false,
+    description: 'Let deployed functions connect with a DATABASE_URL that carries a plain password (refused otherwise: use INSTANCE_CONNECTION_NAME and IAM).',
+  }),
 };
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -79,6 +90,11 @@ const envSchema = z.object({
   FRIENDS_RATE_BURST: int(1, 1_000_000),
   MUTATION_RATE_PER_MINUTE: int(1, 1_000_000),
   MUTATION_RATE_BURST: int(1, 1_000_000),
+  READ_RATE_PER_MINUTE: int(1, 1_000_000),
+  READ_RATE_BURST: int(1, 1_000_000),
+  BRIDGE_RATE_PER_MINUTE: int(1, 1_000_000),
+  BRIDGE_RATE_BURST: int(1, 1_000_000),
+  ALLOW_PASSWORD_DATABASE_URL: z.enum(['true', 'false']).transform((v) => v === 'true'),
   FIREBASE_AUTH_EMULATOR_HOST: z.string().optional(),
   PUBSUB_EMULATOR_HOST: z.string().optional(),
   FIRESTORE_EMULATOR_HOST: z.string().optional(),
@@ -116,6 +132,8 @@ export interface Config {
     connectTimeoutMs: number;
     /** Longest wait for a free pooled connection; past it DatabaseUnavailableError. */
     acquireTimeoutMs: number;
+    /** Deployed functions may use a DATABASE_URL with a plain password (ALLOW_PASSWORD_DATABASE_URL). */
+    allowPasswordUrl: boolean;
   };
   retentionDays: number;
   qualifySeconds: number;
@@ -125,10 +143,11 @@ export interface Config {
   /** Caps of addFriend: mutual friends per user, pending outgoing requests per user. */
   friends: { max: number; pendingRequestsMax: number };
   /**
-   * Per-user token buckets of the mutating callables: `accept` (acceptFocusSession), `friends` (addFriend
-   * and removeFriend, a bucket each), `other` (any other mutating callable, a bucket each).
+   * Per-user token buckets: `accept` (acceptFocusSession), `friends` (addFriend and removeFriend, a
+   * bucket each), `other` (any other mutating callable, a bucket each), `read` (each read callable, a
+   * bucket each), `bridge` (legacy documents through the bridge).
    */
-  rateLimits: Record<'accept' | 'friends' | 'other', { perMinute: number; burst: number }>;
+  rateLimits: Record<'accept' | 'friends' | 'other' | 'read' | 'bridge', { perMinute: number; burst: number }>;
   /** Deployed in Google Cloud (not the emulator): the embedded database is never an option. */
   deployed: boolean;
   /** Whether real Google clients may be built here (emulator host set or real credentials). */
@@ -166,6 +185,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
       acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,
+      allowPasswordUrl: e.ALLOW_PASSWORD_DATABASE_URL,
     },
     retentionDays: e.RETENTION_DAYS,
     qualifySeconds: e.QUALIFY_MINUTES * 60,
@@ -177,6 +197,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accept: { perMinute: e.ACCEPT_RATE_PER_MINUTE, burst: e.ACCEPT_RATE_BURST },
       friends: { perMinute: e.FRIENDS_RATE_PER_MINUTE, burst: e.FRIENDS_RATE_BURST },
       other: { perMinute: e.MUTATION_RATE_PER_MINUTE, burst: e.MUTATION_RATE_BURST },
+      read: { perMinute: e.READ_RATE_PER_MINUTE, burst: e.READ_RATE_BURST },
+      bridge: { perMinute: e.BRIDGE_RATE_PER_MINUTE, burst: e.BRIDGE_RATE_BURST },
     },
     deployed,
     google: {
@@ -188,9 +210,27 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** The per-user bucket of a mutating callable: each callable its own bucket, sized by its params. */
+/** The callables that only read: each gets a bucket of the (larger) read size. */
+export const READ_CALLABLES: readonly string[] = ['getMyStreak', 'getFriends', 'getFriendsLeaderboard', 'exportMyData'];
+
+/** The per-user bucket of a callable (or of the legacy bridge, `bridge`): each its own bucket, sized by its params. */
 export function rateLimitFor(config: Config, fn: string): { action: string; perMinute: number; burst: number } {
-  const { accept, friends, other } = config.rateLimits;
-  const size = fn === 'acceptFocusSession' ? accept : fn === 'addFriend' || fn === 'removeFriend' ? friends : other;
+  const { accept, friends, other, read, bridge } = config.rateLimits;
+  const size =
+    fn === 'acceptFocusSession' ? accept
+    : fn === 'addFriend' || fn === 'removeFriend' ? friends
+    : fn === 'bridge' ? bridge
+    : READ_CALLABLES.includes(fn) ? read
+    : other;
   return { action: fn, perMinute: size.perMinute, burst: size.burst };
+}
+
+/**
+ * Whether callables refuse requests without a verified App Check token: ENFORCE_APP_CHECK (default
+ * true), except in the Functions emulator and in demo- projects, where no App Check token can exist.
+ */
+export function appCheckEnforced(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.FUNCTIONS_EMULATOR === 'true') return false;
+  if ((env.GCLOUD_PROJECT ?? '').startsWith('demo-')) return false;
+  return (env.ENFORCE_APP_CHECK ?? String(params.enforceAppCheck.options.default)) !== 'false';
 }

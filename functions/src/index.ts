@@ -6,8 +6,8 @@ import { onMessagePublished } from 'firebase-functions/pubsub';
 import { onSchedule } from 'firebase-functions/scheduler';
 // Two triggers whose SDK modules are heavy load them on first use (see lazyTriggers.ts); Firebase
 // Auth's user deletion event exists only as a 1st-gen trigger.
-import { loadedOnFirstCall as load, onAuthUserDeleted, onDocumentCreated } from './lazyTriggers';
-import { authUserDeletedOptions, bridgeLegacySessionOptions, callableOptions, projectStreakOptions, pruneTablesOptions, relayStreakOutboxOptions } from './triggerOptions';
+import { loadedOnFirstCall as load, onAuthUserDeleted, onDocumentCreatedWithAuthContext } from './lazyTriggers';
+import { authUserDeletedOptions, bridgeLegacySessionOptions, callableOptions, finishAccountDeletionsOptions, projectStreakOptions, pruneTablesOptions, relayStreakOutboxOptions } from './triggerOptions';
 
 export const acceptFocusSession = onCall(callableOptions, load(() => import('./callables/acceptFocusSession').then((m) => m.handleAcceptFocusSession)));
 export const getMyStreak = onCall(callableOptions, load(() => import('./callables/getMyStreak').then((m) => m.handleGetMyStreak)));
@@ -19,6 +19,7 @@ export const exportMyData = onCall(callableOptions, load(() => import('./callabl
 export const deleteMyData = onCall(callableOptions, load(() => import('./callables/deleteMyData').then((m) => m.handleDeleteMyData)));
 export const projectStreak = onMessagePublished(projectStreakOptions, load(() => import('./projection/projectStreak').then((m) => m.handleProjectStreak)));
 export const relayStreakOutbox = onSchedule(relayStreakOutboxOptions, load(() => import('./outbox/relayStreakOutbox').then((m) => m.handleRelayStreakOutbox)));
-export const bridgeLegacySession = onDocumentCreated(bridgeLegacySessionOptions, load(() => import('./bridge/bridgeLegacySession').then((m) => m.handleBridgeLegacySession)));
+export const bridgeLegacySession = onDocumentCreatedWithAuthContext(bridgeLegacySessionOptions, load(() => import('./bridge/bridgeLegacySession').then((m) => m.handleBridgeLegacySession)));
 export const pruneTables = onSchedule(pruneTablesOptions, load(() => import('./maintenance/pruneTables').then((m) => m.handlePruneTables)));
 export const deleteDataOnAccountDeletion = onAuthUserDeleted(authUserDeletedOptions, load(() => import('./authEvents/handleAuthUserDeleted').then((m) => m.handleAuthUserDeleted)));
+export const finishAccountDeletions = onSchedule(finishAccountDeletionsOptions, load(() => import('./account/finishAccountDeletions').then((m) => m.handleFinishAccountDeletions)));

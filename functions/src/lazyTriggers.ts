@@ -45,9 +45,12 @@ function builtOnFirstUse<F extends (...args: never[]) => unknown>(build: () => F
 
 type Firestore = typeof import('firebase-functions/firestore');
 
-/** `onDocumentCreated` of `firebase-functions/firestore` (same overloads), loading it (and the Firestore client) on first use. */
-export const onDocumentCreated = ((options: never, handler: never) =>
-  builtOnFirstUse(() => (require('firebase-functions/firestore') as Firestore).onDocumentCreated(options, handler))) as Firestore['onDocumentCreated'];
+/**
+ * `onDocumentCreatedWithAuthContext` of `firebase-functions/firestore` (same overloads: the event also
+ * says who wrote the document), loading it (and the Firestore client) on first use.
+ */
+export const onDocumentCreatedWithAuthContext = ((options: never, handler: never) =>
+  builtOnFirstUse(() => (require('firebase-functions/firestore') as Firestore).onDocumentCreatedWithAuthContext(options, handler))) as Firestore['onDocumentCreatedWithAuthContext'];
 
 /** Firebase Auth's user deletion (a 1st-gen-only event) in the functions' region, with `runWith` options, loading `firebase-functions/v1` on first use. */
 export function onAuthUserDeleted(options: RuntimeOptions, handler: (user: UserRecord) => unknown): CloudFunctionV1<UserRecord> {

@@ -1,9 +1,10 @@
--- requires: rate_limit_take, session_pieces, day_credits, qualified_runs, streak_event_payload
+-- requires: accept_session_lock_key, account_deleted, rate_limit_take, session_pieces, day_credits, qualified_runs, streak_event_payload
 -- The one entry point that stores a session (callables, the bridge, the reconcile pass), in one
--- statement: the caller's rate-limit token (when p_rate_action is given), the user's row lock, the
+-- statement: the caller's rate-limit token (when p_rate_action is given), the user's lock, the
 -- session or its classification, the local dates it touches, their union credit, the runs, the streak
 -- and its version, the outbox row. Answers jsonb: status accepted | duplicate | conflict |
--- rate_limited (with retryAfterSeconds), the streak as the streak-updated event has it, the outbox id.
+-- rate_limited (with retryAfterSeconds) | account_deleted (the Firebase Auth account is gone: nothing
+-- is stored), the streak as the streak-updated event has it, the outbox id.
 -- Sessions are insert-only, so credit only grows and a date only ever becomes qualified: the streak
 -- moves incrementally, as the reference model's applySession does, and equals a full rebuild.
 create or replace function accept_session(
@@ -16,7 +17,6 @@ language plpgsql
 set plan_cache_mode = force_generic_plan
 as $$
 declare
-  v_attempt integer;
   v_retry integer;
   v_streak user_streaks;
   v_existing focus_sessions;
@@ -33,6 +33,12 @@ declare
   v_zone text;
   v_outbox bigint;
 begin
+  -- One writer per user at a time: the user's lock, which friend calls and deletions hold too, then the
+  -- streak row's lock, which rebuilds take.
+  perform pg_advisory_xact_lock(accept_session_lock_key(p_user_id));
+  if account_deleted(p_user_id) then
+    return jsonb_build_object('status', 'account_deleted');
+  end if;
   if p_rate_action is not null then
     v_retry := rate_limit_take(p_user_id, p_rate_action, p_rate_per_minute, p_rate_burst);
     if v_retry > 0 then
@@ -40,24 +46,15 @@ begin
     end if;
   end if;
 
-  -- One writer per user at a time: the streak row's lock, taken first as rebuilds and deletions take
-  -- it. Missing (a new user, or a deletion that held the lock removed it): the user starts a new life,
-  -- above the version floor; a deletion racing that start removes the users row it needs, so retry.
+  -- Missing: a new user, or one whose data a deletion removed before this lock was ours: the user
+  -- starts a new life, above the version floor (the deleted_users triggers lift it).
   select * into v_streak from user_streaks s where s.user_id = p_user_id for update;
-  while not found loop
-    v_attempt := coalesce(v_attempt, 0) + 1;
-    if v_attempt > 3 then
-      raise exception 'the user was deleted again and again while this session waited' using errcode = '40001';
-    end if;
-    begin
-      insert into users (id, timezone) values (p_user_id, p_timezone) on conflict (id) do nothing;
-      -- A new user's zone is null until the first write sets it: a first "today" zone is a change.
-      insert into user_streaks (user_id) values (p_user_id) on conflict (user_id) do nothing;
-    exception when foreign_key_violation then
-      null;
-    end;
+  if not found then
+    insert into users (id, timezone) values (p_user_id, p_timezone) on conflict (id) do nothing;
+    -- A new user's zone is null until the first write sets it: a first "today" zone is a change.
+    insert into user_streaks (user_id) values (p_user_id) on conflict (user_id) do nothing;
     select * into v_streak from user_streaks s where s.user_id = p_user_id for update;
-  end loop;
+  end if;
 
   -- Stamped when written, under the lock: a session that waited out a deletion is newer than it.
   insert into focus_sessions (session_id, user_id, start_time, end_time, timezone, source, created_at)

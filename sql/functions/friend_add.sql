@@ -1,18 +1,18 @@
--- requires: friend_lock_pair
--- addFriend in one round trip. status: 'friends' (already, or the other side had asked: accepted
--- now, both directions) or 'requested' (a pending request, kept once). refused: the cap that stopped
--- the call ('friends': the caller's, 'friend_friends': the other user's, 'pending_requests'), with
--- nothing changed. friends: the caller's mutual friends after the call.
+-- requires: friend_lock_pair, account_deleted
+-- As in 008; refused: 'account_deleted' (the caller's account is gone) or 'friend_deleted' (the other's).
 create or replace function friend_add(p_user text, p_friend text, p_friends_max integer, p_pending_max integer)
-returns table(status text, refused text, friends integer)
-language plpgsql
-as $$
+returns table (status text, refused text, friends integer)
+language plpgsql as $$
 declare
   v_status text;
   v_refused text;
 begin
   perform friend_lock_pair(p_user, p_friend);
-  if exists (select from friendships f where f.user_id = p_user and f.friend_id = p_friend) then
+  if account_deleted(p_user) then
+    v_refused := 'account_deleted';
+  elsif account_deleted(p_friend) then
+    v_refused := 'friend_deleted';
+  elsif exists (select from friendships f where f.user_id = p_user and f.friend_id = p_friend) then
     v_status := 'friends';
   elsif exists (select from friend_requests r where r.requester_id = p_friend and r.addressee_id = p_user) then
     if (select count(*) from friendships f where f.user_id = p_user) >= p_friends_max then

@@ -1,5 +1,6 @@
 import type { DatabasePool } from 'slonik';
 import { acceptInSql, type RateLimit } from '../db/acceptStatement';
+import { AccountDeletedError, isDeletedUserRefusal } from '../db/AccountDeletedError';
 import { DatabaseUnavailableError, toDatabaseError } from '../db/errors';
 import { RateLimitedError } from '../db/RateLimitedError';
 import { timeZoneSpeller } from '../db/timeZones';
@@ -50,6 +51,8 @@ export interface AcceptSessionResult {
 /**
  * Accepts one session, whoever sends it (callable, bridge). After the commit it tries to publish
  * the outbox row at once (bounded wait, never throws); whatever is not published waits for the relay.
+ * A uid whose Firebase Auth account was deleted is refused (AccountDeletedError), nothing written.
+ * A uid whose Firebase Auth account was deleted is refused (AccountDeletedError), nothing written.
  */
 export async function acceptSession(pool: DatabasePool, input: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
   const result = await oneAtATime(pool, input.userId, options.maxQueueWaitMs ?? 3000, options.signal, () => writeSession(pool, input, options));
@@ -116,6 +119,8 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
       rateLimit: options.rateLimit,
     });
     switch (answer.status) {
+      case 'account_deleted':
+        throw new AccountDeletedError(given.userId);
       case 'rate_limited':
         throw new RateLimitedError(options.rateLimit!.action, answer.retryAfterSeconds);
       case 'conflict':
@@ -126,6 +131,9 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
         return { accepted: true, streak: answer.streak, outboxId: answer.outboxId };
     }
   } catch (error) {
+    // The database refused the write itself: the account was deleted between the read and the write
+    // (for a callable session nothing else raises it; a legacy one may also predate a deletion).
+    if (isDeletedUserRefusal(error) && given.source === 'callable') throw new AccountDeletedError(given.userId, { cause: error });
     throw toDatabaseError(error);
   }
 }

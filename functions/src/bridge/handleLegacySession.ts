@@ -1,13 +1,19 @@
+import { rateLimitFor } from '../config';
 import { parseLegacyPath, parseLegacySession, type Reject } from '../legacy';
 import { getRuntime, type Runtime } from '../runtime';
 import { isTransient } from './isTransient';
 import { logs } from './logs';
 
-/** What the trigger hands over: the created document and the event's time (firebase-functions v2). */
+/**
+ * What the trigger hands over: the created document, the event's time, and who wrote it where the
+ * platform says (firebase-functions v2, onDocumentCreatedWithAuthContext: authType, authId).
+ */
 export interface LegacySessionEvent {
   params: { sessionId: string };
-  data?: { data(): unknown; ref: { path: string } };
+  data?: { data(): unknown; ref: { path: string; delete?(): Promise<unknown> } };
   time?: string;
+  authType?: string;
+  authId?: string;
 }
 
 export type BridgeOutcome =
@@ -26,9 +32,12 @@ export const MAX_RETRY_AGE_MS = 24 * 3_600_000;
 
 /**
  * A legacy app wrote sessions/{id}: send it through the write path (source 'bridge'), as the
- * callable would. Bad data is logged and stored in backfill_rejects (run_id null), never retried;
- * a transient failure (database unreachable, a transient Firestore status, a missing configuration)
- * throws so the event is retried, until it is MAX_RETRY_AGE_MS old.
+ * callable would, under the writer's per-user `bridge` rate limit. Bad data is logged and stored in
+ * backfill_rejects (run_id null), never retried: a document whose writer is not its userId
+ * (user_mismatch, where the event names the writer), over the limit (rate_limited), or of a deleted
+ * user (deleted_user: the document is deleted too). A transient failure (database unreachable, a
+ * transient Firestore status, a missing configuration) throws so the event is retried, until it is
+ * MAX_RETRY_AGE_MS old.
  */
 export async function handleLegacySession(event: LegacySessionEvent, deps: BridgeDependencies = defaultDependencies): Promise<BridgeOutcome> {
   const path = event.data?.ref.path ?? `sessions/${event.params.sessionId}`;
@@ -50,11 +59,18 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
 
     const { acceptSession } = await import('../accept/acceptSession');
     const { sessionId, userId: owner, startMs, endMs, timeZone } = parsed.session;
+    const author = writerMismatch(event, owner);
+    if (author) return await reject(runtime, { path, reason: 'user_mismatch', detail: author, raw: data });
     try {
       const result = await acceptSession(
         runtime.db.pool,
         { userId: owner, sessionId, session: { startMs, endMs, timeZone }, source: 'bridge' },
-        { qualifySeconds: runtime.config.qualifySeconds, publish: { publisher: runtime.publisher, timeoutMs: runtime.config.publishTimeoutMs } },
+        {
+          qualifySeconds: runtime.config.qualifySeconds,
+          publish: { publisher: runtime.publisher, timeoutMs: runtime.config.publishTimeoutMs },
+          // The token is taken inside the accept's one statement, as the callable's is.
+          rateLimit: rateLimitFor(runtime.config, 'bridge'),
+        },
       );
       logs.accepted({ sessionId, userId: owner, duplicate: !result.accepted });
       return { status: result.accepted ? 'accepted' : 'duplicate', sessionId, userId: owner };
@@ -63,10 +79,17 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
       if (code === 'session/unknown-timezone') {
         return await reject(runtime, { path, reason: 'invalid_timezone', detail: `time zone ${JSON.stringify(timeZone)} is not known to the database`, raw: data });
       }
-      const { isDeletedUserRefusal } = await import('../db/deletedUsers');
-      if (isDeletedUserRefusal(error)) {
-        // Nothing of the deleted user's document is kept: the reason and the path are enough.
-        return await reject(runtime, { path, reason: 'deleted_user', detail: 'the user deleted their data after this session started', raw: null });
+      const { AccountDeletedError, isDeletedUserRefusal } = await import('../db/AccountDeletedError');
+      if (error instanceof AccountDeletedError || isDeletedUserRefusal(error)) {
+        // Nothing of the deleted user's document is kept, in SQL or in Firestore: the reason and the path are enough.
+        const detail = error instanceof AccountDeletedError ? 'the Firebase Auth account was deleted' : 'the user deleted their data after this session started';
+        const outcome = await reject(runtime, { path, reason: 'deleted_user', detail, raw: null });
+        await event.data?.ref.delete?.();
+        return outcome;
+      }
+      const { RateLimitedError } = await import('../db/RateLimitedError');
+      if (error instanceof RateLimitedError) {
+        return await reject(runtime, { path, reason: 'rate_limited', detail: `more legacy documents of this user than the bridge takes; the next one is taken in ${error.retryAfterSeconds} s`, raw: data });
       }
       if (code !== 'session/conflict') throw error;
       return await reject(runtime, {
@@ -87,6 +110,22 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
     logs.dropped({ path, error: message, ageMs });
     return { status: 'dropped' };
   }
+}
+
+// Principals that are no end user: a server (the Admin SDK of a migration tool) or the platform itself.
+const SERVER_AUTH_TYPES = new Set(['service_account', 'system', 'api_key']);
+
+/**
+ * Why the document's writer is not its owner, or null. Only where the event says who wrote it: an
+ * end user (an authId that is not a server principal's) must be the document's userId, and an
+ * unauthenticated write is nobody's. Without auth context (the emulator, the plain trigger) the
+ * security rules (userId == request.auth.uid) remain the only binding.
+ */
+function writerMismatch(event: LegacySessionEvent, owner: string): string | null {
+  if (event.authType === undefined || SERVER_AUTH_TYPES.has(event.authType)) return null;
+  if (event.authType === 'unauthenticated') return 'written without signing in';
+  if (event.authId === undefined || event.authId === owner) return null;
+  return `written by another user than its userId (${event.authType})`;
 }
 
 async function reject(runtime: Runtime, r: Reject): Promise<BridgeOutcome> {

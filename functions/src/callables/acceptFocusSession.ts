@@ -3,6 +3,7 @@ import { invalidArgumentDetails, type AcceptFocusSessionResponse } from '../cont
 import { getRuntime } from '../runtime';
 import { logs } from './logs';
 import { parseAcceptRequest } from './parseAcceptRequest';
+import { rawData } from './parseRequest';
 import { rateLimitFor } from '../config';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
@@ -39,12 +40,6 @@ export async function handleAcceptFocusSession(request: CallableRequest<unknown>
   } catch (error) {
     throw toHttpsError(error, context);
   }
-}
-
-/** The request's data as the HTTP body held it, before the SDK copied it (see prototypeKeyIssues). */
-export function rawData(request: CallableRequest<unknown>): unknown {
-  const body = (request.rawRequest as { body?: unknown } | undefined)?.body;
-  return typeof body === 'object' && body !== null ? (body as { data?: unknown }).data : undefined;
 }
 
 function loggableSessionId(data: unknown): string | undefined {

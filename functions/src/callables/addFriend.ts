@@ -2,8 +2,8 @@ import { HttpsError, type CallableRequest } from 'firebase-functions/https';
 import { addFriendRequestSchema, type AddFriendResponse } from '../contract/callables';
 import { getRuntime, userDirectory } from '../runtime';
 import { logs, type CallContext } from './logs';
-import { mutatingCall } from './mutatingCall';
-import { parseCallableRequest } from './parseCallableRequest';
+import { limitedCall } from './limitedCall';
+import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
 
@@ -14,7 +14,7 @@ import { toHttpsError } from './toHttpsError';
 export async function handleAddFriend(request: CallableRequest<unknown>): Promise<AddFriendResponse> {
   const uid = requireAuth(request, 'addFriend');
   const context: CallContext & { uid: string } = { fn: 'addFriend', uid };
-  const { friendId } = parseCallableRequest(addFriendRequestSchema, request.data, context);
+  const { friendId } = parseRequest(addFriendRequestSchema, request, context);
   context.friendId = friendId;
   if (friendId === uid) {
     logs.friendSelf(context);
@@ -24,7 +24,7 @@ export async function handleAddFriend(request: CallableRequest<unknown>): Promis
   }
   try {
     const runtime = await getRuntime();
-    return await mutatingCall(runtime, context, async () => {
+    return await limitedCall(runtime, context, async () => {
       if (!(await userDirectory(runtime).exists(friendId))) {
         logs.friendUnknown(context, friendId);
         throw new HttpsError('not-found', 'No user with this friendId.', { friendId });

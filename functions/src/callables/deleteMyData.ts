@@ -4,8 +4,8 @@ import { isTransient } from '../bridge/isTransient';
 import { isUnavailable } from '../db/errors';
 import { accountDocuments, getRuntime } from '../runtime';
 import { logs, type CallContext } from './logs';
-import { mutatingCall } from './mutatingCall';
-import { parseStrictRequest } from './parseStrictRequest';
+import { limitedCall } from './limitedCall';
+import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
 
@@ -17,10 +17,10 @@ import { toHttpsError } from './toHttpsError';
 export async function handleDeleteMyData(request: CallableRequest<unknown>): Promise<DeleteMyDataResponse> {
   const uid = requireAuth(request, 'deleteMyData');
   const context: CallContext & { uid: string } = { fn: 'deleteMyData', uid };
-  parseStrictRequest(deleteMyDataRequestSchema, request, context);
+  parseRequest(deleteMyDataRequestSchema, request, context);
   try {
     const runtime = await getRuntime();
-    return await mutatingCall(runtime, context, async () => {
+    return await limitedCall(runtime, context, async () => {
       const { deleteAccount } = await import('../account/deleteAccount');
       const result = await deleteAccount(uid, { db: runtime.db.pool, documents: await accountDocuments(runtime), now: runtime.now, by: 'deleteMyData' });
       return { deleted: result.deleted };

@@ -3,8 +3,9 @@ import { exportMyDataRequestSchema, type ExportMyDataResponse } from '../contrac
 import { logs as accountLogs } from '../account/logs';
 import { getRuntime } from '../runtime';
 import { decodeExportCursor, encodeExportCursor } from './exportCursor';
+import { limitedCall } from './limitedCall';
 import type { CallContext } from './logs';
-import { parseStrictRequest } from './parseStrictRequest';
+import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
 
@@ -14,23 +15,25 @@ import { toHttpsError } from './toHttpsError';
  */
 export async function handleExportMyData(request: CallableRequest<unknown>): Promise<ExportMyDataResponse> {
   const uid = requireAuth(request, 'exportMyData');
-  const context: CallContext = { fn: 'exportMyData', uid };
-  const { cursor } = parseStrictRequest(exportMyDataRequestSchema, request, context, (r) =>
-    r.cursor !== undefined && decodeExportCursor(r.cursor) === null
+  const context: CallContext & { uid: string } = { fn: 'exportMyData', uid };
+  const { cursor } = parseRequest(exportMyDataRequestSchema, request, context, (data) => {
+    const given = (data as { cursor?: unknown } | null)?.cursor;
+    return typeof given === 'string' && decodeExportCursor(given) === null
       ? [{ field: 'cursor', code: 'invalid_cursor', message: 'must be a nextCursor returned by exportMyData' }]
-      : [],
-  );
+      : [];
+  });
   const after = cursor === undefined ? null : decodeExportCursor(cursor);
   try {
-    const [{ db, now }, { exportSessionsPage }, { listFriends }, { readStreak }, { toStreak }] = await Promise.all([
+    const [runtime, { exportSessionsPage }, { listFriends }, { readStreak }, { toStreak }] = await Promise.all([
       getRuntime(),
       import('../db/accountData'),
       import('../db/friendships'),
       import('../db/userStreaks'),
       import('../accept/toStreak'),
     ]);
-    const nowMs = now();
-    const [page, friends, stored] = await Promise.all([exportSessionsPage(db.pool, uid, after), listFriends(db.pool, uid), readStreak(db.pool, uid)]);
+    const { db } = runtime;
+    const nowMs = runtime.now();
+    const [page, friends, stored] = await limitedCall(runtime, context, () => Promise.all([exportSessionsPage(db.pool, uid, after), listFriends(db.pool, uid), readStreak(db.pool, uid)]));
     const { active: _active, ...streak } = toStreak(uid, stored, nowMs);
     accountLogs.exported({ userId: uid, sessions: page.sessions.length, more: page.next !== null });
     return {

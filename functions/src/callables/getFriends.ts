@@ -1,19 +1,20 @@
 import type { CallableRequest } from 'firebase-functions/https';
 import { getFriendsRequestSchema, type GetFriendsResponse } from '../contract/callables';
 import { getRuntime } from '../runtime';
+import { limitedCall } from './limitedCall';
 import type { CallContext } from './logs';
-import { parseCallableRequest } from './parseCallableRequest';
+import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
 
 /** getFriends: the caller's mutual friends and pending requests both ways, newest first. */
 export async function handleGetFriends(request: CallableRequest<unknown>): Promise<GetFriendsResponse> {
   const uid = requireAuth(request, 'getFriends');
-  const context: CallContext = { fn: 'getFriends', uid };
-  parseCallableRequest(getFriendsRequestSchema, request.data, context);
+  const context: CallContext & { uid: string } = { fn: 'getFriends', uid };
+  parseRequest(getFriendsRequestSchema, request, context);
   try {
-    const [{ db }, { listFriends }] = await Promise.all([getRuntime(), import('../db/friendships')]);
-    return await listFriends(db.pool, uid);
+    const [runtime, { listFriends }] = await Promise.all([getRuntime(), import('../db/friendships')]);
+    return await limitedCall(runtime, context, () => listFriends(runtime.db.pool, uid));
   } catch (error) {
     throw toHttpsError(error, context);
   }

@@ -1,8 +1,9 @@
 import type { CallableRequest } from 'firebase-functions/https';
 import { getFriendsLeaderboardRequestSchema, type GetFriendsLeaderboardResponse } from '../contract/callables';
 import { getRuntime } from '../runtime';
+import { limitedCall } from './limitedCall';
 import type { CallContext } from './logs';
-import { parseCallableRequest } from './parseCallableRequest';
+import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
 
@@ -12,11 +13,11 @@ import { toHttpsError } from './toHttpsError';
  */
 export async function handleGetFriendsLeaderboard(request: CallableRequest<unknown>): Promise<GetFriendsLeaderboardResponse> {
   const uid = requireAuth(request, 'getFriendsLeaderboard');
-  const context: CallContext = { fn: 'getFriendsLeaderboard', uid };
-  const { limit, by } = parseCallableRequest(getFriendsLeaderboardRequestSchema, request.data, context);
+  const context: CallContext & { uid: string } = { fn: 'getFriendsLeaderboard', uid };
+  const { limit, by } = parseRequest(getFriendsLeaderboardRequestSchema, request, context);
   try {
-    const [{ db, now }, { readBoard }] = await Promise.all([getRuntime(), import('../db/friendsLeaderboard')]);
-    const board = await readBoard(db.pool, by, uid, now(), limit);
+    const [runtime, { readBoard }] = await Promise.all([getRuntime(), import('../db/friendsLeaderboard')]);
+    const board = await limitedCall(runtime, context, () => readBoard(runtime.db.pool, by, uid, runtime.now(), limit));
     return { by, weekStart: board.weekStart, entries: board.entries };
   } catch (error) {
     throw toHttpsError(error, context);

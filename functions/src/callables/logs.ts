@@ -22,6 +22,13 @@ export const logs = {
   sessionConflict(context: CallContext, code: string): void {
     logger.warn('callable: session rejected, same sessionId with other content', { ...context, code });
   },
+  uidRefused(f: { fn: string; uidLength: number }): void {
+    // Never the uid itself: it is what cannot be trusted to be a plain id.
+    logger.warn('callable: call refused, the uid cannot address one document', f);
+  },
+  accountDeleted(context: CallContext): void {
+    logger.warn('callable: call refused, the Firebase Auth account was deleted', context);
+  },
   appCheckMissing(context: CallContext): void {
     logger.warn('callable: request rejected, no valid App Check token', context);
   },

@@ -2,8 +2,8 @@ import type { CallableRequest } from 'firebase-functions/https';
 import { removeFriendRequestSchema, type RemoveFriendResponse } from '../contract/callables';
 import { getRuntime } from '../runtime';
 import { logs, type CallContext } from './logs';
-import { mutatingCall } from './mutatingCall';
-import { parseCallableRequest } from './parseCallableRequest';
+import { limitedCall } from './limitedCall';
+import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
 
@@ -14,11 +14,11 @@ import { toHttpsError } from './toHttpsError';
 export async function handleRemoveFriend(request: CallableRequest<unknown>): Promise<RemoveFriendResponse> {
   const uid = requireAuth(request, 'removeFriend');
   const context: CallContext & { uid: string } = { fn: 'removeFriend', uid };
-  const { friendId } = parseCallableRequest(removeFriendRequestSchema, request.data, context);
+  const { friendId } = parseRequest(removeFriendRequestSchema, request, context);
   context.friendId = friendId;
   try {
     const runtime = await getRuntime();
-    return await mutatingCall(runtime, context, async () => {
+    return await limitedCall(runtime, context, async () => {
       const { removeFriendship } = await import('../db/friendships');
       const result = await removeFriendship(runtime.db.pool, uid, friendId);
       logs.friendRemoved(context, friendId, result.removed);

@@ -2,8 +2,10 @@ import { HttpsError } from 'firebase-functions/https';
 import { SessionConflictError } from '../accept/SessionConflictError';
 import { UnknownTimeZoneError } from '../accept/UnknownTimeZoneError';
 import { ConfigError } from '../config';
+import { AccountDeletedError } from '../db/AccountDeletedError';
 import { isUnavailable } from '../db/errors';
 import { FriendCapError } from '../db/FriendCapError';
+import { FriendDeletedError } from '../db/FriendDeletedError';
 import { RateLimitedError } from '../db/RateLimitedError';
 import { AuthNotConfiguredError, AuthUnavailableError } from '../firebase/auth';
 import { logs, type CallContext } from './logs';
@@ -23,6 +25,15 @@ export function toHttpsError(error: unknown, context: CallContext): HttpsError {
     const issues = [{ field: 'timezone', code: 'invalid_timezone', message: 'timezone must be an IANA time zone name such as Europe/Paris' }];
     logs.sessionRejected(context, issues);
     return new HttpsError('invalid-argument', 'The focus session is invalid; see details.issues.', { issues });
+  }
+  if (error instanceof AccountDeletedError) {
+    // The ID token may stay valid for an hour after the account's deletion: it writes nothing.
+    logs.accountDeleted(context);
+    return new HttpsError('permission-denied', 'This account was deleted; nothing is stored for it.', { reason: 'account_deleted' });
+  }
+  if (error instanceof FriendDeletedError) {
+    logs.friendUnknown(context, error.friendId);
+    return new HttpsError('not-found', 'No user with this friendId.', { friendId: error.friendId });
   }
   if (error instanceof RateLimitedError) {
     logs.rateLimited(context, error.retryAfterSeconds);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { userIdSchema } from './userId';
 
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 const isoInstant = z.string().datetime({ offset: true });
@@ -9,7 +10,8 @@ const isoInstant = z.string().datetime({ offset: true });
  */
 export const streakEventSchema = z
   .object({
-    userId: z.string().min(1).max(128),
+    // streaks/{userId} is addressed by it: an id that is not one document is malformed.
+    userId: userIdSchema,
     version: z.number().int().positive(),
     currentStreak: z.number().int().min(0),
     longestStreak: z.number().int().min(0),

@@ -21,6 +21,8 @@ const acceptAnswer = z.discriminatedUnion('status', [
   z.object({ status: z.literal('duplicate'), streak: storedStreakSchema, outboxId: z.null() }),
   z.object({ status: z.literal('conflict') }),
   z.object({ status: z.literal('rate_limited'), retryAfterSeconds: z.number().int().min(1) }),
+  // The uid's Firebase Auth account was deleted (deleted_users.account_deleted_at): nothing is stored.
+  z.object({ status: z.literal('account_deleted') }),
 ]);
 export type AcceptAnswer = z.infer<typeof acceptAnswer>;
 

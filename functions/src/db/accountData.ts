@@ -86,6 +86,8 @@ export interface DeletionResult {
   /** The tombstone left: the version apps' documents and returning users start above. */
   versionFloor: number;
   deletedAt: string;
+  /** The Firestore work this deletion recorded (pending_document_deletions): settle it with this instant. */
+  documentsRequestedAt: string;
 }
 
 const deletionRow = z.object({
@@ -95,20 +97,24 @@ const deletionRow = z.object({
   requests: z.number().int(),
   versionFloor: z.coerce.number().int(),
   deletedAt: z.string(),
+  documentsRequestedAt: z.string(),
 });
 
 /**
- * Deletes every row about the user in one transaction (delete_user_data, one round trip) and
- * records the tombstone. Idempotent: a second call deletes nothing and keeps the floor.
+ * Deletes every row about the user in one transaction (delete_user_data, one round trip), records
+ * the tombstone and the Firestore work still to do. `accountDeleted`: the Firebase Auth account is
+ * gone, so nothing of this uid is stored again (never undone). Idempotent: a second call deletes
+ * nothing and keeps the floor.
  */
-export async function deleteUserData(db: CommonQueryMethods, userId: string): Promise<DeletionResult> {
+export async function deleteUserData(db: CommonQueryMethods, userId: string, options: { accountDeleted: boolean }): Promise<DeletionResult> {
   try {
     const row = await db.one(sql.type(deletionRow)`
       select sessions, days, friendships, requests, version_floor as "versionFloor",
-             to_char(deleted_at at time zone 'UTC', ${US}) as "deletedAt"
-      from delete_user_data(${userId})`);
-    const { versionFloor, deletedAt, ...deleted } = row;
-    return { deleted, versionFloor, deletedAt };
+             to_char(deleted_at at time zone 'UTC', ${US}) as "deletedAt",
+             to_char(documents_requested_at at time zone 'UTC', ${US}) as "documentsRequestedAt"
+      from delete_user_data(${userId}, ${options.accountDeleted})`);
+    const { versionFloor, deletedAt, documentsRequestedAt, ...deleted } = row;
+    return { deleted, versionFloor, deletedAt, documentsRequestedAt };
   } catch (error) {
     throw toDatabaseError(error);
   }
@@ -126,7 +132,6 @@ const countsRow = z.object({
 
 /** What deleteUserData would delete, counted without changing anything (the CLI's --dry-run). */
 export async function countUserData(db: CommonQueryMethods, userId: string): Promise<z.infer<typeof countsRow>> {
-  const prefix = `users/${userId}/`;
   try {
     return await db.one(sql.type(countsRow)`
       select (select count(*)::int from focus_sessions f where f.user_id = ${userId}) as sessions,
@@ -134,8 +139,7 @@ export async function countUserData(db: CommonQueryMethods, userId: string): Pro
              (select count(*)::int from friendships f where f.user_id = ${userId}) as friendships,
              (select count(*)::int from friend_requests r where r.requester_id = ${userId} or r.addressee_id = ${userId}) as requests,
              (select count(*)::int from streak_outbox o where o.user_id = ${userId}) as outbox,
-             (select count(*)::int from backfill_rejects r
-               where r.raw ->> 'userId' = ${userId} or left(r.document_path, length(${prefix})) = ${prefix}) as rejects,
+             (select count(*)::int from rejects_naming_user(${userId})) as rejects,
              exists (select from user_streaks s where s.user_id = ${userId}) as streak`);
   } catch (error) {
     throw toDatabaseError(error);

@@ -9,7 +9,8 @@ const jsonText = (value: unknown): string => JSON.stringify(value ?? null).repla
 
 /**
  * Records rejects, one row per (run, document path): a path seen again in the same run (a resumed
- * batch, a repeated export line, a redelivered bridge event) keeps its first reason.
+ * batch, a repeated export line, a redelivered bridge event) keeps its first reason. The raw document
+ * of a deleted user (its userId, or a users/{uid} path) is never kept: only the path and the reason.
  */
 export async function storeRejects(db: CommonQueryMethods, runId: string | null, rejects: readonly Reject[]): Promise<void> {
   if (rejects.length === 0) return;
@@ -17,7 +18,11 @@ export async function storeRejects(db: CommonQueryMethods, runId: string | null,
   await db.oneFirst(sql.type(z.object({ n: z.number() }))`
     with stored as (
       insert into backfill_rejects (run_id, document_path, reason, detail, raw)
-      select ${runId}, p, r, d, j::jsonb from ${sql.unnest(rows, ['text', 'text', 'text', 'text'])} as t(p, r, d, j)
+      select ${runId}, p, r, d,
+             case when exists (select from deleted_users x
+                               where x.user_id in (j::jsonb ->> 'userId', case when split_part(p, '/', 1) = 'users' then split_part(p, '/', 2) end))
+                  then null else j::jsonb end
+      from ${sql.unnest(rows, ['text', 'text', 'text', 'text'])} as t(p, r, d, j)
       on conflict (coalesce(run_id, ''), document_path) do nothing
       returning 1)
     select count(*)::int as n from stored`);

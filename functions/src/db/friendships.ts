@@ -1,7 +1,9 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { toDatabaseError } from './errors';
+import { AccountDeletedError } from './AccountDeletedError';
 import { FriendCapError, type FriendCap } from './FriendCapError';
+import { FriendDeletedError } from './FriendDeletedError';
 
 export { FriendCapError, type FriendCap };
 
@@ -14,12 +16,19 @@ export interface FriendCaps {
   pendingRequestsMax: number;
 }
 
-const addRow = z.object({ status: z.enum(['friends', 'requested']).nullable(), refused: z.enum(['friends', 'friend_friends', 'pending_requests']).nullable(), friends: z.number() });
-const removeRow = z.object({ removed: z.enum(['friendship', 'request', 'nothing']), friends: z.number() });
+const addRow = z.object({
+  status: z.enum(['friends', 'requested']).nullable(),
+  refused: z.enum(['friends', 'friend_friends', 'pending_requests', 'account_deleted', 'friend_deleted']).nullable(),
+  friends: z.number(),
+});
+const removeRow = z.object({ removed: z.enum(['friendship', 'request', 'nothing', 'account_deleted']), friends: z.number() });
+
 
 /**
  * Asks `friendId` to be friends, or accepts their pending request (both directions, one transaction).
- * Idempotent. Throws FriendCapError when a cap would be passed. `friends` counts the caller's mutual friends after the call.
+ * Idempotent. Throws FriendCapError when a cap would be passed, AccountDeletedError when the caller's
+ * Firebase Auth account was deleted, FriendDeletedError when the other's was. `friends` counts the
+ * caller's mutual friends after the call.
  */
 export async function addFriendship(db: CommonQueryMethods, userId: string, friendId: string, caps: FriendCaps): Promise<{ status: 'friends' | 'requested'; friends: number }> {
   let row: z.infer<typeof addRow>;
@@ -28,6 +37,8 @@ export async function addFriendship(db: CommonQueryMethods, userId: string, frie
   } catch (error) {
     throw toDatabaseError(error);
   }
+  if (row.refused === 'account_deleted') throw new AccountDeletedError(userId);
+  if (row.refused === 'friend_deleted') throw new FriendDeletedError(friendId);
   if (row.refused !== null || row.status === null) {
     const cap = row.refused ?? 'friends';
     throw new FriendCapError(cap, cap === 'pending_requests' ? caps.pendingRequestsMax : caps.friendsMax);
@@ -35,13 +46,20 @@ export async function addFriendship(db: CommonQueryMethods, userId: string, frie
   return { status: row.status, friends: row.friends };
 }
 
-/** Ends a friendship (both directions) or a pending request (either way). Never fails for a missing one. */
+/**
+ * Ends a friendship (both directions) or a pending request (either way), remembered in
+ * friend_removals so no backfill restores it. Never fails for a missing one; AccountDeletedError when
+ * the caller's Firebase Auth account was deleted.
+ */
 export async function removeFriendship(db: CommonQueryMethods, userId: string, friendId: string): Promise<{ removed: 'friendship' | 'request' | 'nothing'; friends: number }> {
+  let row: z.infer<typeof removeRow>;
   try {
-    return await db.one(sql.type(removeRow)`select removed, friends from friend_remove(${userId}, ${friendId})`);
+    row = await db.one(sql.type(removeRow)`select removed, friends from friend_remove(${userId}, ${friendId})`);
   } catch (error) {
     throw toDatabaseError(error);
   }
+  if (row.removed === 'account_deleted') throw new AccountDeletedError(userId);
+  return { removed: row.removed, friends: row.friends };
 }
 
 export interface FriendLists {
@@ -91,26 +109,34 @@ export interface LegacyFriendshipCounts {
   befriended: number;
   /** Already friends, or the same request already pending. */
   unchanged: number;
+  /** One of the two removed the other since (removeFriend, friend_removals): never restored. */
+  removed: number;
 }
 
-const legacyCounts = z.object({ requested: z.number(), befriended: z.number(), unchanged: z.number() });
+const legacyCounts = z.object({ requested: z.number(), befriended: z.number(), unchanged: z.number(), removed: z.number() });
 
 /**
  * Stores legacy friend listings like addFriend would, set-based: a listing whose reverse is in the
  * batch or already pending makes a friendship (both directions, the requests deleted); any other
- * becomes a pending request from the lister. Idempotent. Callers create the users rows first; the
- * pairs' users rows are locked in id order, like friend_add, so live calls are never crossed.
- * Caps are not applied: the legacy app had none. `dryRun` classifies and writes nothing.
+ * becomes a pending request from the lister. A pair either user took apart with removeFriend
+ * (friend_removals) is never restored. Idempotent. Callers create the users rows first; the pairs'
+ * users rows are locked in id order, like friend_add, so live calls are never crossed. Caps are not
+ * applied: the legacy app had none. `dryRun` classifies and writes nothing.
  */
 export async function storeLegacyFriendships(
   db: CommonQueryMethods,
   listings: readonly { userId: string; friendId: string }[],
   options: { dryRun: boolean },
 ): Promise<LegacyFriendshipCounts> {
-  if (listings.length === 0) return { requested: 0, befriended: 0, unchanged: 0 };
+  if (listings.length === 0) return { requested: 0, befriended: 0, unchanged: 0, removed: 0 };
   const input = sql.unnest(listings.map((l) => [l.userId, l.friendId]), ['text', 'text']);
   const classified = sql.fragment`
-    input as (select distinct t.r, t.a from ${input} as t(r, a) where t.r <> t.a),
+    listed as (select distinct t.r, t.a from ${input} as t(r, a) where t.r <> t.a),
+    gone as (
+      select l.r, l.a from listed l
+      where exists (select from friend_removals x where (x.user_id = l.r and x.friend_id = l.a) or (x.user_id = l.a and x.friend_id = l.r))
+    ),
+    input as (select l.r, l.a from listed l where not exists (select from gone g where g.r = l.r and g.a = l.a)),
     classified as (
       select i.r, i.a,
              exists (select from friendships f where f.user_id = i.r and f.friend_id = i.a) as already_friends,
@@ -122,7 +148,8 @@ export async function storeLegacyFriendships(
   const counts = sql.fragment`
     select count(*) filter (where not already_friends and not other_side and not own_pending)::int as requested,
            count(*) filter (where not already_friends and other_side)::int as befriended,
-           count(*) filter (where already_friends or (own_pending and not other_side))::int as unchanged
+           count(*) filter (where already_friends or (own_pending and not other_side))::int as unchanged,
+           (select count(*)::int from gone) as removed
     from classified`;
   try {
     if (options.dryRun) return await db.one(sql.type(legacyCounts)`with ${classified} ${counts}`);

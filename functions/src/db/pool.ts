@@ -23,8 +23,24 @@ type DatabaseConfig = Config['database'];
 /**
  * One pool for functions and scripts alike: DATABASE_URL when set, the Cloud SQL connector
  * (IAM auth) when INSTANCE_CONNECTION_NAME is set, else the embedded PGlite server (local only).
+ * Deployed, the first line says which one is used, and a DATABASE_URL carrying a plain password is
+ * refused unless ALLOW_PASSWORD_DATABASE_URL says it is meant (it would win over IAM silently).
  */
 export async function openDatabase(config: DatabaseConfig, options: { deployed?: boolean } = {}): Promise<Database> {
+  if (options.deployed) {
+    const { logs } = await import('./logs');
+    if (config.url) {
+      const ignored = config.cloudSql ? `INSTANCE_CONNECTION_NAME ${config.cloudSql.instanceConnectionName}` : undefined;
+      logs.connectionChosen({ via: 'DATABASE_URL', target: redact(config.url), ...(ignored ? { ignored } : {}) });
+      if (new URL(config.url).password && !config.allowPasswordUrl) {
+        throw new ConfigError([
+          'DATABASE_URL carries a plain password, refused for deployed functions: use INSTANCE_CONNECTION_NAME (IAM), or set ALLOW_PASSWORD_DATABASE_URL=true if this is meant',
+        ]);
+      }
+    } else if (config.cloudSql) {
+      logs.connectionChosen({ via: 'Cloud SQL connector (IAM)', target: `${config.cloudSql.instanceConnectionName}/${config.cloudSql.database} as ${config.cloudSql.iamUser}` });
+    }
+  }
   if (config.url) return connect(config, config.url, redact(config.url));
   if (config.cloudSql) return connectCloudSql(config, config.cloudSql);
   if (options.deployed) {

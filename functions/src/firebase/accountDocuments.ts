@@ -23,7 +23,7 @@ const BATCH = 400;
 export function firestoreAccountDocuments(firestore: Firestore, tombstones: StreakTombstoneStore): AccountDocuments {
   const legacy = (userId: string) => firestore.collection('sessions').where('userId', '==', userId);
   return {
-    writeTombstone: (userId, floor, expireAt) => tombstones.writeTombstone(userId, floor, expireAt),
+    writeTombstone: (userId, floor) => tombstones.writeTombstone(userId, floor),
     async deleteLegacy(userId) {
       let sessions = 0;
       for (;;) {

@@ -1,3 +1,4 @@
+import { isUsableUserId } from '../contract/userId';
 import type { LegacyPath } from './legacyPath';
 import type { Reject } from './rejectReason';
 
@@ -11,7 +12,7 @@ export interface LegacyFriendListing {
   invalid: string[];
 }
 
-const isUid = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 128;
+const isUid = (v: unknown): v is string => isUsableUserId(v);
 
 /**
  * The friends listing of a legacy `users/{uid}` document. A document without `friends` (or with
@@ -19,7 +20,7 @@ const isUid = (v: unknown): v is string => typeof v === 'string' && v.length >= 
  */
 export function parseLegacyFriends(location: LegacyPath, data: unknown): { ok: true; listing: LegacyFriendListing } | { ok: 'skip' } | { ok: false; reject: Reject } {
   const reject = (reason: Reject['reason'], detail: string) => ({ ok: false as const, reject: { path: location.path, reason, detail, raw: data } });
-  if (!isUid(location.id)) return reject('invalid_user', 'user id must be 1-128 characters');
+  if (!isUid(location.id)) return reject('invalid_user', 'user id must be 1-128 characters that name one document');
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return reject('malformed_json', 'document data must be an object');
   const friends = (data as Record<string, unknown>).friends;
   if (friends === undefined || friends === null) return { ok: 'skip' };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { userIdSchema } from '../contract/userId';
 import { EARLIEST_START_MS, FUTURE_TOLERANCE_MS, validateSession, type SessionRejectCode } from '../domain';
 import { legacyInstant } from './legacyInstant';
 import { isSessionId, type LegacyPath } from './legacyPath';
@@ -7,7 +8,6 @@ import type { Reject, RejectReason } from './rejectReason';
 /** Earliest plausible instant: the domain's floor for every door (earlier values are encoding bugs, seconds read as ms). */
 export const PLAUSIBLE_FROM_MS = EARLIEST_START_MS;
 
-const userIdSchema = z.string().min(1).max(128).regex(/^[^/]+$/, 'must not contain "/"');
 const zoneFieldSchema = z.union([z.string(), z.null(), z.undefined()]);
 
 export interface LegacySession {

@@ -15,8 +15,10 @@ export const REJECT_REASONS = [
   'conflict',
   'invalid_friends',
   'unknown_friend',
-  // A legacy session of a user whose data was deleted, starting before the deletion: it must not come back.
+  // A legacy session of a user whose data was deleted, starting before the deletion, or of a deleted Firebase Auth account: it must not come back.
   'deleted_user',
+  // The bridge took no more of this user's documents for now (the per-user bridge rate limit).
+  'rate_limited',
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

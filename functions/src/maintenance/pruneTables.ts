@@ -12,6 +12,8 @@ export interface PruneOptions {
 export interface PruneSummary {
   outboxRows: number;
   rejects: number;
+  /** Rate-limit buckets idle for a day (IDLE_BUCKET_HOURS). */
+  rateLimits: number;
   /** False when the time budget ran out with rows left to delete. */
   complete: boolean;
   durationMs: number;
@@ -22,14 +24,19 @@ const TIME_BUDGET_MS = 400_000;
 
 /**
  * Deletes outbox rows published or superseded, and backfill rejects recorded, more than
- * `retentionDays` ago, in bounded batches. Pending outbox rows are kept whatever their age.
+ * `retentionDays` ago, in bounded batches, then rate-limit buckets idle for a day. Pending outbox
+ * rows are kept whatever their age.
  */
 export async function pruneTables(db: CommonQueryMethods, options: PruneOptions): Promise<PruneSummary> {
-  const [{ pruneSettledRows }, { pruneRejects }] = await Promise.all([import('../db/streakOutbox'), import('../db/backfillRejects')]);
+  const [{ pruneSettledRows }, { pruneRejects }, { pruneIdleRateLimits }] = await Promise.all([
+    import('../db/streakOutbox'),
+    import('../db/backfillRejects'),
+    import('../db/rateLimits'),
+  ]);
   const batchSize = options.batchSize ?? 1000;
   const timeBudgetMs = options.timeBudgetMs ?? TIME_BUDGET_MS;
   const started = Date.now();
-  const summary: PruneSummary = { outboxRows: 0, rejects: 0, complete: true, durationMs: 0 };
+  const summary: PruneSummary = { outboxRows: 0, rejects: 0, rateLimits: 0, complete: true, durationMs: 0 };
   const tables: Array<[keyof Pick<PruneSummary, 'outboxRows' | 'rejects'>, (db: CommonQueryMethods, days: number, limit: number) => Promise<number>]> = [
     ['outboxRows', pruneSettledRows],
     ['rejects', pruneRejects],
@@ -45,11 +52,13 @@ export async function pruneTables(db: CommonQueryMethods, options: PruneOptions)
       if (deleted < batchSize) break;
     }
   }
+  if (Date.now() - started < timeBudgetMs) summary.rateLimits = await pruneIdleRateLimits(db);
+  else summary.complete = false;
   summary.durationMs = Date.now() - started;
   return summary;
 }
 
-/** pruneTables: the daily job that keeps the outbox and the rejects from only growing. */
+/** pruneTables: the daily job that keeps the outbox, the rejects and the rate-limit buckets from only growing. */
 export async function handlePruneTables(): Promise<void> {
   // Loaded here, not at import: slonik is heavy and every function loads index.js.
   const { getRuntime } = await import('../runtime');

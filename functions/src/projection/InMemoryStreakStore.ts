@@ -6,7 +6,7 @@ import type { StreakTombstone, StreakTombstoneStore, TombstoneOutcome } from './
 /** The projection in a Map, for tests and the local stack without the Firestore emulator. */
 export class InMemoryStreakStore implements StreakStore, StreakTombstoneStore {
   private readonly documents = new Map<string, StreakDocument<Date>>();
-  private readonly tombstones = new Map<string, StreakTombstone<Date>>();
+  private readonly tombstones = new Map<string, StreakTombstone>();
   /** Number of documents actually written (not no-ops). */
   writes = 0;
 
@@ -20,19 +20,19 @@ export class InMemoryStreakStore implements StreakStore, StreakTombstoneStore {
     return { written: true, previousVersion: storedVersion };
   }
 
-  async writeTombstone(userId: string, versionFloor: number, expireAt: Date): Promise<TombstoneOutcome> {
+  async writeTombstone(userId: string, versionFloor: number): Promise<TombstoneOutcome> {
     const document = this.documents.get(userId);
     const storedVersion = storedVersionOf(document ?? this.tombstones.get(userId));
     if (document && storedVersion !== null && storedVersion > versionFloor) return { written: false, storedVersion };
     this.documents.delete(userId);
-    this.tombstones.set(userId, { userId, version: versionFloor, deleted: true, expireAt: new Date(expireAt) });
+    this.tombstones.set(userId, { userId, version: versionFloor, deleted: true });
     return { written: true, previousVersion: storedVersion };
   }
 
   /** The tombstone streaks/{userId} holds after a deletion, if that is what it holds. */
-  tombstone(userId: string): StreakTombstone<Date> | undefined {
+  tombstone(userId: string): StreakTombstone | undefined {
     const t = this.tombstones.get(userId);
-    return t && { ...t, expireAt: new Date(t.expireAt) };
+    return t && { ...t };
   }
 
   /** The streak document; undefined when there is none or it is a tombstone (apps read that as "no streak"). */

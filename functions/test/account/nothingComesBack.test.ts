@@ -58,12 +58,12 @@ describe('the projection after a deletion (in-memory store)', () => {
     const deps = { store: async () => store, now: () => Date.parse('2025-03-01T00:10:00Z') };
     const at = { time: '2025-03-01T00:05:00Z' };
     for (const v of [1, 2]) await handleStreakMessage(messageEvent(streakEvent('gone', v), at), deps);
-    await expect(store.writeTombstone('gone', 3, new Date('2025-03-03T00:00:00Z'))).resolves.toEqual({ written: true, previousVersion: 2 });
+    await expect(store.writeTombstone('gone', 3)).resolves.toEqual({ written: true, previousVersion: 2 });
 
     // Versions 3 (published, not yet delivered) and 2 (redelivered) arrive after the deletion.
     for (const v of [3, 2, 1]) await expect(handleStreakMessage(messageEvent(streakEvent('gone', v), at), deps)).resolves.toMatchObject({ outcome: 'unchanged', storedVersion: 3 });
     expect(store.get('gone')).toBeUndefined();
-    expect(store.tombstone('gone')).toEqual({ userId: 'gone', version: 3, deleted: true, expireAt: new Date('2025-03-03T00:00:00Z') });
+    expect(store.tombstone('gone')).toEqual({ userId: 'gone', version: 3, deleted: true });
 
     await expect(handleStreakMessage(messageEvent(streakEvent('gone', 4), at), deps)).resolves.toMatchObject({ outcome: 'written', version: 4 });
     expect(store.tombstone('gone')).toBeUndefined();
@@ -73,7 +73,7 @@ describe('the projection after a deletion (in-memory store)', () => {
   it('a tombstone never replaces a newer streak (the user recorded again before the documents step ran)', async () => {
     const store = new InMemoryStreakStore();
     await store.writeIfNewer(streakEvent('quick', 6));
-    await expect(store.writeTombstone('quick', 5, new Date())).resolves.toEqual({ written: false, storedVersion: 6 });
+    await expect(store.writeTombstone('quick', 5)).resolves.toEqual({ written: false, storedVersion: 6 });
     expect(store.get('quick')).toMatchObject({ version: 6 });
   });
 });

@@ -42,9 +42,9 @@ describe('bridgeLegacySession (legacy sessions/{id} → the accept path)', () =>
     db.pool.maybeOne(sql.type(z.object({ reason: z.string(), run_id: z.string().nullable() }))`
       select reason, run_id from backfill_rejects where document_path = ${path}`);
 
-  it('is a Firestore document-created trigger on sessions/{sessionId} that asks for retries', () => {
+  it('is a Firestore document-created trigger (with the writer\'s auth context) on sessions/{sessionId} that asks for retries', () => {
     expect(bridgeLegacySession.__endpoint.eventTrigger).toMatchObject({
-      eventType: 'google.cloud.firestore.document.v1.created',
+      eventType: 'google.cloud.firestore.document.v1.created.withAuthContext',
       eventFilterPathPatterns: { document: 'sessions/{sessionId}' },
       retry: true,
     });

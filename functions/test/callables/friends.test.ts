@@ -1,7 +1,7 @@
 import functionsTest from 'firebase-functions-test';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import * as mutating from '../../src/callables/mutatingCall';
+import * as limited from '../../src/callables/limitedCall';
 import { logs } from '../../src/callables/logs';
 import { readConfig } from '../../src/config';
 import { AuthUnavailableError, type UserDirectory } from '../../src/firebase/auth';
@@ -152,13 +152,13 @@ describe('friend callables: consent, step by step', () => {
     expect(await call('addFriend', 'no-sessions', { friendId: 'eve' })).toEqual({ friendId: 'eve', status: 'friends', friends: 1 });
   });
 
-  it('sends every mutating callable through mutatingCall, the per-user seam, and no read', async () => {
-    const seam = jest.spyOn(mutating, 'mutatingCall');
+  it('sends every friend callable, reads included, through limitedCall, the per-user seam', async () => {
+    const seam = jest.spyOn(limited, 'limitedCall');
     await call('addFriend', 'p1', { friendId: 'p2' });
     await call('removeFriend', 'p1', { friendId: 'p2' });
     await call('getFriends', 'p1', {});
     await call('getFriendsLeaderboard', 'p1', {});
-    expect(seam.mock.calls.map(([, context]) => context.fn)).toEqual(['addFriend', 'removeFriend']);
+    expect(seam.mock.calls.map(([, context]) => context.fn)).toEqual(['addFriend', 'removeFriend', 'getFriends', 'getFriendsLeaderboard']);
   });
 });
 

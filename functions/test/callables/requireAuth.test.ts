@@ -8,12 +8,14 @@ const auth = { uid: 'ann', token: {}, rawToken: '' } as unknown as CallableReque
 const app = { appId: 'app-1', token: {} } as unknown as CallableRequest<unknown>['app'];
 
 describe('requireAuth', () => {
-  const saved = process.env.ENFORCE_APP_CHECK;
+  const saved = { ENFORCE_APP_CHECK: process.env.ENFORCE_APP_CHECK, GCLOUD_PROJECT: process.env.GCLOUD_PROJECT };
   beforeEach(() => silenceLogs(logs));
   afterEach(() => {
     jest.restoreAllMocks();
-    if (saved === undefined) delete process.env.ENFORCE_APP_CHECK;
-    else process.env.ENFORCE_APP_CHECK = saved;
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
 
   it('returns the uid of the verified ID token', () => {
@@ -24,13 +26,14 @@ describe('requireAuth', () => {
     expect(() => requireAuth(request({}), 'getMyStreak')).toThrow(expect.objectContaining({ code: 'unauthenticated' }));
   });
 
-  it('lets a request without App Check through while ENFORCE_APP_CHECK is off (its default)', () => {
-    delete process.env.ENFORCE_APP_CHECK;
+  it('lets a request without App Check through in a demo- project (the tests\' own), whatever ENFORCE_APP_CHECK says', () => {
+    process.env.ENFORCE_APP_CHECK = 'true';
     expect(requireAuth(request({ auth }), 'getMyStreak')).toBe('ann');
   });
 
-  it('rejects a request without a verified App Check token when ENFORCE_APP_CHECK is on, read at call time', () => {
-    process.env.ENFORCE_APP_CHECK = 'true';
+  it('rejects a request without a verified App Check token in a real project, read at call time', () => {
+    process.env.GCLOUD_PROJECT = 'focus-streaks-prod';
+    delete process.env.ENFORCE_APP_CHECK;
     expect(() => requireAuth(request({ auth }), 'acceptFocusSession')).toThrow(expect.objectContaining({ code: 'unauthenticated' }));
     expect(logs.appCheckMissing).toHaveBeenCalledWith({ fn: 'acceptFocusSession', uid: 'ann' });
     expect(requireAuth(request({ auth, app }), 'acceptFocusSession')).toBe('ann');

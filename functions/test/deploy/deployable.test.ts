@@ -64,7 +64,7 @@ describe('the deployable functions codebase', () => {
   it('lists every deployed function with its trigger, region and options', () => {
     const region = '{{ params.FUNCTIONS_REGION }}';
     const e = manifest.endpoints;
-    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'bridgeLegacySession', 'deleteDataOnAccountDeletion', 'deleteMyData', 'exportMyData', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'projectStreak', 'pruneTables', 'relayStreakOutbox', 'removeFriend']);
+    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'bridgeLegacySession', 'deleteDataOnAccountDeletion', 'deleteMyData', 'exportMyData', 'finishAccountDeletions', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'projectStreak', 'pruneTables', 'relayStreakOutbox', 'removeFriend']);
     for (const name of ['acceptFocusSession', 'getMyStreak', 'addFriend', 'removeFriend', 'getFriends', 'getFriendsLeaderboard', 'exportMyData', 'deleteMyData']) {
       expect(e[name]).toMatchObject({
         platform: 'gcfv2',
@@ -85,9 +85,10 @@ describe('the deployable functions codebase', () => {
     expect(e.bridgeLegacySession).toMatchObject({
       platform: 'gcfv2',
       region,
-      eventTrigger: { eventType: 'google.cloud.firestore.document.v1.created', eventFilterPathPatterns: { document: 'sessions/{sessionId}' }, retry: true },
+      eventTrigger: { eventType: 'google.cloud.firestore.document.v1.created.withAuthContext', eventFilterPathPatterns: { document: 'sessions/{sessionId}' }, retry: true },
     });
     expect(e.pruneTables).toMatchObject({ platform: 'gcfv2', region, scheduleTrigger: { schedule: 'every day 03:17' }, maxInstances: 1 });
+    expect(e.finishAccountDeletions).toMatchObject({ platform: 'gcfv2', region, scheduleTrigger: { schedule: 'every 5 minutes' }, maxInstances: 1, timeoutSeconds: 300 });
     expect(e.deleteDataOnAccountDeletion).toMatchObject({
       platform: 'gcfv1',
       region: [region],

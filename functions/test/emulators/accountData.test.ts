@@ -121,7 +121,7 @@ describe('deleteMyData through the emulators', () => {
     expect(await legacySessions(uid)).toBe(0);
     expect(await legacySessions(friendUid)).toBe(1);
     expect((await adminFirestore().doc(`users/${uid}`).get()).exists).toBe(false);
-    expect(await streakDoc(uid)).toEqual({ userId: uid, version: 2, deleted: true, expireAt: expect.anything() });
+    expect(await streakDoc(uid)).toEqual({ userId: uid, version: 2, deleted: true });
     expect(await friendApp.call('getFriends', {})).toMatchObject({ friends: [], incoming: [], outgoing: [] });
     // The app reads its own tombstone under the rules, once, after the Admin SDK saw it: and shows "no streak".
     expect(await app.readStreakDocument(uid)).toMatchObject({ deleted: true, version: 2 });
@@ -131,15 +131,14 @@ describe('deleteMyData through the emulators', () => {
     await publish({ userId: uid, version: 2, currentStreak: 2, longestStreak: 2, lastQualifiedDate: '2025-06-03', qualifiedDaysCount: 2, timezone: 'Europe/Paris', streakExpiresAt: '2025-06-04T22:00:00.000Z', updatedAt: new Date().toISOString() });
     await publish({ userId: uid, version: 1, currentStreak: 1, longestStreak: 1, lastQualifiedDate: '2025-06-02', qualifiedDaysCount: 1, timezone: 'Europe/Paris', streakExpiresAt: '2025-06-03T22:00:00.000Z', updatedAt: new Date().toISOString() });
     await new Promise((r) => setTimeout(r, 2000));
-    expect(await streakDoc(uid)).toEqual({ userId: uid, version: 2, deleted: true, expireAt: expect.anything() });
+    expect(await streakDoc(uid)).toEqual({ userId: uid, version: 2, deleted: true });
 
-    // Recording again: a new life above the floor, projected whole (no deleted, no expireAt left).
+    // Recording again: a new life above the floor, projected whole (no deleted left).
     const again = await app.acceptFocusSession(paris('n1', '2025-06-10'));
     expect(again).toMatchObject({ accepted: true, streak: { version: 3, currentStreak: 1 } });
     const doc = await eventually(() => streakDoc(uid), (d) => d?.version === 3, 20_000, `streaks/${uid} at version 3`);
     expect(doc).toMatchObject({ userId: uid, version: 3, currentStreak: 1, qualifiedDaysCount: 1 });
     expect(doc).not.toHaveProperty('deleted');
-    expect(doc).not.toHaveProperty('expireAt');
     expect((await app.getMyStreak()).version).toBe(3);
   });
 
@@ -166,6 +165,6 @@ describe('deleteMyData through the emulators', () => {
     await eventually(() => legacySessions(uid), (n) => n === 0, 10_000, 'legacy sessions deleted');
     // The documents step runs after SQL: the trigger may still be writing the tombstone.
     const tombstone = await eventually(() => streakDoc(uid), (d) => d?.deleted === true, 10_000, `streaks/${uid} tombstoned`);
-    expect(tombstone).toEqual({ userId: uid, version: 1, deleted: true, expireAt: expect.anything() });
+    expect(tombstone).toEqual({ userId: uid, version: 1, deleted: true });
   });
 });

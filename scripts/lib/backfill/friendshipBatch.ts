@@ -1,4 +1,5 @@
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
+import { tombstonesOf } from '../../../functions/src/db/deletedUsers';
 import { storeLegacyFriendships, type LegacyFriendshipCounts } from '../../../functions/src/db/friendships';
 import { ensureUsers, unknownUsers } from '../../../functions/src/db/users';
 import { misplacedLine, parseLegacyFriends, type LegacyFriendListing, type Reject } from '../../../functions/src/legacy';
@@ -19,6 +20,8 @@ export interface PreparedFriendships {
  * user: a SQL user (the users backfill stores every legacy users/{uid}), a lister of this batch, or
  * (Firestore) an existing users/{uid} document. A document's unknown or malformed entries are one
  * reject (unknown_friend or invalid_friends) naming them all; its other entries are still stored.
+ * A deleted user (deleted_users) is neither a lister (deleted_user, nothing of the document kept) nor
+ * a friend: such entries are dropped, from the listing and from any reject's raw document.
  */
 export async function prepareFriendships(pool: DatabasePool, source: LegacySource, items: readonly SourceItem[], collection: string): Promise<PreparedFriendships> {
   const prepared: PreparedFriendships = { listings: [], users: [], rejects: [], skipped: 0 };
@@ -43,6 +46,18 @@ export async function prepareFriendships(pool: DatabasePool, source: LegacySourc
     else parsed.push({ listing: result.listing, raw: item.doc.data });
   }
 
+  const deleted = await tombstonesOf(pool, [...new Set(parsed.flatMap((p) => [p.listing.userId, ...p.listing.friendIds]))]);
+  const kept: typeof parsed = [];
+  for (const { listing, raw } of parsed) {
+    if (deleted.has(listing.userId)) {
+      prepared.rejects.push({ path: listing.path, reason: 'deleted_user', detail: 'the user was deleted after this document was written', raw: null });
+      continue;
+    }
+    const friendIds = listing.friendIds.filter((id) => !deleted.has(id));
+    prepared.skipped += listing.friendIds.length - friendIds.length;
+    kept.push({ listing: { ...listing, friendIds }, raw: friendIds.length === listing.friendIds.length ? raw : withoutFriends(raw, deleted) });
+  }
+  parsed.splice(0, parsed.length, ...kept);
   const listers = new Set(parsed.map((p) => p.listing.userId));
   const named = [...new Set(parsed.flatMap((p) => p.listing.friendIds))].filter((id) => !listers.has(id));
   let unknown = new Set(await unknownUsers(pool, named));
@@ -69,8 +84,19 @@ export async function prepareFriendships(pool: DatabasePool, source: LegacySourc
   return prepared;
 }
 
-/** Writes a prepared batch (in the caller's transaction): the users rows, then the friendships and requests. */
+/** The document as evidence, without the deleted users its friends array names. */
+function withoutFriends(raw: unknown, deleted: ReadonlyMap<string, unknown>): unknown {
+  const friends = (raw as { friends?: unknown }).friends;
+  return Array.isArray(friends) ? { ...(raw as object), friends: friends.filter((f) => !(typeof f === 'string' && deleted.has(f))) } : raw;
+}
+
+/**
+ * Writes a prepared batch (in the caller's transaction, which holds the deletion gate): the users
+ * rows, then the friendships and requests. Users deleted since the batch was prepared are left out.
+ */
 export async function writeFriendshipBatch(tx: CommonQueryMethods, prepared: PreparedFriendships, options: { dryRun: boolean }): Promise<LegacyFriendshipCounts> {
-  if (!options.dryRun) await ensureUsers(tx, prepared.users);
-  return storeLegacyFriendships(tx, prepared.listings, options);
+  const deleted = await tombstonesOf(tx, prepared.users);
+  const listings = deleted.size === 0 ? prepared.listings : prepared.listings.filter((l) => !deleted.has(l.userId) && !deleted.has(l.friendId));
+  if (!options.dryRun) await ensureUsers(tx, prepared.users.filter((u) => !deleted.has(u)));
+  return storeLegacyFriendships(tx, listings, options);
 }

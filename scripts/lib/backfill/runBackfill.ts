@@ -21,7 +21,8 @@ import type { Progress } from '../cli/progress';
 import type { LegacySource, SourceItem } from './legacySource';
 import type { RejectsFile } from './rejectsFile';
 import { prepareFriendships, writeFriendshipBatch } from './friendshipBatch';
-import { classifySessionBatch, conflictReject, insertSessionBatch } from './sessionBatch';
+import { classifySessionBatch, conflictReject, deletedDetail, insertSessionBatch } from './sessionBatch';
+import { tombstonesOf } from '../../../functions/src/db/deletedUsers';
 
 /**
  * Points of the loop a test can observe (to kill the process there, say): `inside` a batch's
@@ -158,10 +159,12 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
         const write = async (tx: Tx) => {
           const outcome = await writeFriendshipBatch(tx, prepared, { dryRun: !run });
           crash.at('inside', batchNumber);
-          // Per listing: inserted = pending requests stored, updated = listings that made friends, duplicates = already so.
+          // Per listing: inserted = pending requests stored, updated = listings that made friends, duplicates = already so,
+          // skipped = pairs a user took apart since (never restored).
           next.inserted += outcome.requested;
           next.updated += outcome.befriended;
           next.duplicates += outcome.unchanged;
+          next.skipped += outcome.removed;
           tally(next, rejects);
           if (!run) return;
           await storeRejects(tx, run.id, rejects);
@@ -174,7 +177,13 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
         next.skipped += prepared.skipped;
         next.duplicates += prepared.duplicates;
         const write = async (tx: Tx) => {
-          const outcome = await upsertLegacyUsers(tx, prepared.records, { dryRun: !run });
+          // A deleted user's legacy document predates the deletion: nothing of it comes back.
+          const deleted = await tombstonesOf(tx, prepared.records.map((u) => u.userId));
+          for (const u of prepared.records) {
+            const tombstone = deleted.get(u.userId);
+            if (tombstone) rejects.push({ path: u.path, reason: 'deleted_user', detail: deletedDetail(tombstone, 'after this document was written'), raw: null });
+          }
+          const outcome = await upsertLegacyUsers(tx, prepared.records.filter((u) => !deleted.has(u.userId)), { dryRun: !run });
           crash.at('inside', batchNumber);
           next.inserted += outcome.inserted;
           next.updated += outcome.updated;
@@ -246,9 +255,11 @@ function remember(set: Set<string>, users: readonly string[]): void {
 /**
  * Batch commits need not wait for the WAL flush: a database crash loses only whole trailing batches
  * together with their cursor, and the resumed run reads them again. Saves a disk flush per batch.
+ * The batch holds the deletion gate (sql/014) shared: a deletion never commits inside it, so its
+ * tombstone checks and its writes see the same deletions.
  */
 async function relaxCommit(tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]): Promise<void> {
-  await tx.query(sql.unsafe`set local synchronous_commit = off`);
+  await tx.query(sql.unsafe`select set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock_shared(account_deletion_gate())`);
 }
 
 function tally(counts: BackfillCounts, rejects: readonly Reject[]): void {

@@ -1,7 +1,7 @@
 import { ForeignKeyIntegrityConstraintViolationError, type CommonQueryMethods, type DatabaseTransactionConnection } from 'slonik';
 import { sameSessionContent } from '../../../functions/src/accept/sameSessionContent';
 import { insertBackfillSessions, sessionKeyOf, storedSessions, type SessionKey, type SessionRow } from '../../../functions/src/db/focusSessions';
-import { isLegacySessionOfDeletedUser, tombstonesOf } from '../../../functions/src/db/deletedUsers';
+import { isLegacySessionOfDeletedUser, tombstonesOf, type Tombstone } from '../../../functions/src/db/deletedUsers';
 import { ensureUsers } from '../../../functions/src/db/users';
 import type { LegacySession, Reject } from '../../../functions/src/legacy';
 
@@ -69,7 +69,8 @@ export async function classifySessionBatch(db: CommonQueryMethods, batch: readon
 /**
  * The legacy rule for deleted users: a session of a user who deleted their data, starting before
  * the deletion, was written before it (the run read it earlier, or the export is older) and is
- * rejected as deleted_user. Sessions that start after the deletion are new data and go in.
+ * rejected as deleted_user. Sessions that start after the deletion are new data and go in, unless
+ * the Firebase Auth account itself was deleted: then none does.
  */
 async function withoutDeletedUsers(db: CommonQueryMethods, batch: readonly LegacySession[]): Promise<{ sessions: LegacySession[]; deleted: Reject[] }> {
   const tombstones = await tombstonesOf(db, batch.map((s) => s.userId));
@@ -79,9 +80,16 @@ async function withoutDeletedUsers(db: CommonQueryMethods, batch: readonly Legac
   for (const s of batch) {
     const tombstone = tombstones.get(s.userId);
     if (!isLegacySessionOfDeletedUser(tombstone, s.startMs)) sessions.push(s);
-    else deleted.push({ path: s.path, reason: 'deleted_user', detail: `the user deleted their data at ${tombstone!.deletedAt}, after this session started`, raw: null });
+    else deleted.push({ path: s.path, reason: 'deleted_user', detail: deletedDetail(tombstone!, 'after this session started'), raw: null });
   }
   return { sessions, deleted };
+}
+
+/** Why a deleted user's document is refused, for the reject's detail. */
+export function deletedDetail(tombstone: Tombstone, written: string): string {
+  return tombstone.accountDeletedAt !== null
+    ? `the Firebase Auth account was deleted at ${tombstone.accountDeletedAt}`
+    : `the user deleted their data at ${tombstone.deletedAt}, ${written}`;
 }
 
 /** Sessions in `inserted` went in; every other one is a duplicate of its stored row or a conflict. */
