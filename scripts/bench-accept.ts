@@ -45,19 +45,24 @@ runCli(async () => {
 
   const scratch = await createScratchDatabase(serverUrl, 'bench_accept');
   const config = readConfig({ ...process.env, DB_POOL_SIZE: String(opts.users + 2), DB_STATEMENT_TIMEOUT_MS: '30000' }).database;
+  // Every statement the accepts send is counted: round trips per accept are a figure of this benchmark.
+  const roundTrips = statementCounter();
   // Every accept takes a rate-limit token as the callable does (its cost is measured); the limit is raised out of the way.
   rateLimit = rateLimitFor(readConfig({ ...process.env, ACCEPT_RATE_PER_MINUTE: '1000000', ACCEPT_RATE_BURST: '1000000' }), 'acceptFocusSession');
   let db: Database | undefined;
   try {
     await migrate(scratch.url);
-    db = await connect(config, scratch.url, scratch.name);
+    db = await connect(config, scratch.url, scratch.name, { interceptors: [roundTrips.interceptor] });
     console.log(`accept: ${opts.users} concurrent users for ${opts.seconds} s against ${scratch.name}`);
     // Warm first, as the scaling phases are: the fresh tables' first rows, plans and buffers are not the steady state.
     await measureThroughput(db, opts.users, Math.min(3, opts.seconds), 'warm');
     const cpu = await cpuMeter(db.pool);
+    const statementsBefore = roundTrips.total;
     const throughput = await measureThroughput(db, opts.users, opts.seconds);
+    const roundTripsPerAccept = (roundTrips.total - statementsBefore) / throughput.count;
     const cpuSpent = await cpu.stop();
     console.log(`  sessions/s ${throughput.rate.toFixed(0)}  latency ms ${JSON.stringify(percentiles(throughput.latencies))}  (${throughput.count} sessions)`);
+    console.log(`  round trips per accept ${roundTripsPerAccept.toFixed(2)} (target 1)`);
     console.log(`  ${describeCpu(cpuSpent, throughput.count, 'accept')}`);
 
     let ratio: number | undefined;
@@ -76,7 +81,7 @@ runCli(async () => {
     const p50Fresh = percentiles(fresh).p50;
     console.log(`  p50 ms: with history ${p50History}, new user ${p50Fresh}; ratio ${(p50History / p50Fresh).toFixed(2)} (target <= 1.2)`);
 
-    const scaling = [];
+    const scaling: Array<Record<string, unknown> & { users: number; acceptsPerSecond: number }> = [];
     // Each level runs as deployed: callers spread over instances of CONCURRENCY requests each, every
     // instance with its pool of DB_POOL_SIZE connections (the product's defaults unless overridden).
     const deployed = readConfig(process.env);
@@ -99,6 +104,16 @@ runCli(async () => {
         scaling.push({ users: level, instances: instanceCount, poolSize: deployed.database.poolSize, acceptsPerSecond: r.rate, latencyMs: percentiles(r.latencies), statementsPerAccept: perAccept });
       } finally {
         await Promise.all(instances.map((instance) => instance.close()));
+      }
+      // Beside the deployed model, the same callers on one pool of level + 2 connections (capped at 40).
+      const single = await connect({ ...config, poolSize: Math.min(40, level + 2) }, scratch.url, `${scratch.name} (${level} users, one pool)`);
+      try {
+        await acceptOne(single, `warm-single-${level}`, 0);
+        const r = await measureThroughput(single, level, opts.seconds, `one${level}`);
+        console.log(`  the same ${level} users on one pool of ${Math.min(40, level + 2)} connections: accepts/s ${r.rate.toFixed(0)}  latency ms ${JSON.stringify(percentiles(r.latencies))}`);
+        scaling[scaling.length - 1]!.singlePoolAcceptsPerSecond = r.rate;
+      } finally {
+        await single.close();
       }
     }
     if (scaling.length > 1) {
@@ -127,7 +142,7 @@ runCli(async () => {
         await Promise.all(instances.map((instance) => instance.close()));
       }
     }
-    console.log(JSON.stringify({ sessionsPerSecond: throughput.rate, latencyMs: percentiles(throughput.latencies), cpuMs: cpuSpent, acceptOverPgbench: ratio, historyP50Ms: p50History, freshP50Ms: p50Fresh, scaling, contention }));
+    console.log(JSON.stringify({ sessionsPerSecond: throughput.rate, roundTripsPerAccept, latencyMs: percentiles(throughput.latencies), cpuMs: cpuSpent, acceptOverPgbench: ratio, historyP50Ms: p50History, freshP50Ms: p50Fresh, scaling, contention }));
     return 0;
   } finally {
     await db?.close();

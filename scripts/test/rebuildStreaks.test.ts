@@ -15,7 +15,7 @@ const DIVERGENT_ZONES_IN_EMBEDDED = new Set(usesEmbeddedDatabase ? ['Africa/Casa
 const agreed = (zone: string) => !DIVERGENT_ZONES_IN_EMBEDDED.has(zone);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-describe('rebuild_streaks (sql/004) agrees with the domain', () => {
+describe('rebuild_streaks agrees with the domain', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();

@@ -37,7 +37,7 @@ const zonesOf = (userId: string) =>
 
 describe('zone names PostgreSQL reads as abbreviations', () => {
   it('asks PostgreSQL which zones are also abbreviations with another offset, and stores each as a zone SQL dates as the runtime does', async () => {
-    // Asked here without sql/013's functions: the abbreviation's fixed offset against the zone file's
+    // Asked here without sql/migrations/013's functions: the abbreviation's fixed offset against the zone file's
     // rules (the TimeZone setting never reads an abbreviation), at noon UTC of every day of 2000–2030.
     const candidates = await db.pool.any(sql.type(z.object({ name: z.string(), offsetSeconds: z.number() }))`
       select n.name, extract(epoch from a.utc_offset)::int as "offsetSeconds"
@@ -123,7 +123,7 @@ describe('zone names PostgreSQL reads as abbreviations', () => {
     const accepted = await acceptSession(
       db.pool,
       { userId: 'wes', sessionId: 'july', session: { startMs: Date.parse(START), endMs: Date.parse(END), timeZone: 'CET' }, source: 'callable' },
-      { qualifySeconds: 1800, now: () => Date.parse('2025-07-02T12:00:00Z') },
+      { qualifySeconds: 1800 },
     );
     expect(accepted.streak).toMatchObject({ lastQualifiedDate: '2025-07-02', timezone: 'Europe/Brussels', version: 1 });
     const run = await runScript('recompute.ts', ['--user', 'wes'], db.url);

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -12,6 +12,7 @@ import { migrate, SQL_DIR } from '../lib/migrate/migrator';
 jest.setTimeout(120_000);
 
 const MIGRATION = '013_zone_abbreviations.sql';
+const MIGRATIONS_DIR = path.join(SQL_DIR, 'migrations');
 const START = '2025-07-01T22:10:00Z';
 const END = '2025-07-01T22:50:00Z';
 
@@ -19,9 +20,12 @@ let db: TestDatabase;
 // Every name that is both a zone and an abbreviation: the ones 013 rewrites, and the ones it must leave alone.
 let both: string[];
 beforeAll(async () => {
+  // A database as the migrator of 012 left it: migrations up to 012, the functions as they defined them.
   const before = mkdtempSync(path.join(tmpdir(), 'sql-012-'));
   cpSync(SQL_DIR, before, { recursive: true });
-  rmSync(path.join(before, MIGRATION));
+  for (const file of readdirSync(path.join(before, 'migrations'))) if (file >= MIGRATION) rmSync(path.join(before, 'migrations', file));
+  rmSync(path.join(before, 'functions'), { recursive: true });
+  mkdirSync(path.join(before, 'functions'));
   db = await createTestDatabase({ migrationsDir: before });
   both = [...(await db.pool.anyFirst(sql.type(z.object({ name: z.string() }))`
     select n.name from pg_timezone_names n where exists (select from pg_timezone_abbrevs a where lower(a.abbrev) = lower(n.name)) order by n.name`))];
@@ -58,7 +62,7 @@ const daysOf = (userId: string) =>
   db.pool.any(sql.type(z.object({ date: z.string(), seconds: z.number() }))`
     select to_char(local_date, 'YYYY-MM-DD') as date, focus_seconds as seconds from daily_focus where user_id = ${userId} order by local_date`);
 
-describe('sql/013: zones stored before in names PostgreSQL reads as abbreviations', () => {
+describe('sql/migrations/013: zones stored before in names PostgreSQL reads as abbreviations', () => {
   it('starts from a database at 012 where SQL dated the CET session at a fixed +01', async () => {
     expect(await daysOf('mia')).toEqual([{ date: '2025-07-01', seconds: 2400 }]);
     expect(await streakOf('mia')).toEqual({ last: '2025-07-01', timezone: 'CET', version: 1 });
@@ -69,7 +73,7 @@ describe('sql/013: zones stored before in names PostgreSQL reads as abbreviation
     await client.connect();
     try {
       await client.query('begin');
-      await expect(client.query(readFileSync(path.join(SQL_DIR, MIGRATION), 'utf8'))).rejects.toThrow(/apply this migration with npm run migrate/);
+      await expect(client.query(readFileSync(path.join(MIGRATIONS_DIR, MIGRATION), 'utf8'))).rejects.toThrow(/apply this migration with npm run migrate/);
     } finally {
       await client.query('rollback');
       await client.end();
@@ -78,7 +82,7 @@ describe('sql/013: zones stored before in names PostgreSQL reads as abbreviation
 
   it('rewrites the rows, rebuilds the users whose sessions moved with new versions and outbox rows, and leaves the others', async () => {
     const applied = await migrate(db.url);
-    expect(applied.appliedNow.map((m) => m.file)).toEqual([MIGRATION]);
+    expect(applied.appliedNow.map((m) => m.file)).toEqual(readdirSync(MIGRATIONS_DIR).filter((f) => f >= MIGRATION).sort());
 
     expect(await db.pool.anyFirst(sql.type(z.object({ tz: z.string() }))`select timezone as tz from focus_sessions where user_id in ('mia', 'z-lower')`)).toEqual(['Europe/Brussels', 'Europe/Brussels']);
     expect(await daysOf('mia')).toEqual([{ date: '2025-07-02', seconds: 2400 }]);
@@ -112,7 +116,7 @@ describe('sql/013: zones stored before in names PostgreSQL reads as abbreviation
     const again = await acceptSession(
       db.pool,
       { userId: 'mia', sessionId: 'm1', session: { startMs: Date.parse(START), endMs: Date.parse(END), timeZone: 'CET' }, source: 'callable' },
-      { qualifySeconds: 1800, now: () => Date.parse('2025-07-02T12:00:00Z') },
+      { qualifySeconds: 1800 },
     );
     expect(again).toMatchObject({ accepted: false, streak: { version: 2, timezone: 'Europe/Brussels' } });
   });

@@ -1,14 +1,12 @@
 import type { DatabasePool } from 'slonik';
-import { toStreakEvent } from '../contract/streakEvent';
-import { readForAccept, releaseAcceptLock, writeAcceptLocking, type AcceptRead, type RateLimit } from '../db/acceptQueries';
+import { acceptInSql, type RateLimit } from '../db/acceptStatement';
 import { AccountDeletedError, isDeletedUserRefusal } from '../db/AccountDeletedError';
 import { DatabaseUnavailableError, toDatabaseError } from '../db/errors';
 import { RateLimitedError } from '../db/RateLimitedError';
 import { timeZoneSpeller } from '../db/timeZones';
-import { NEW_USER_STREAK, type StoredStreak } from '../db/userStreaks';
-import { affectedDates, applySession, latestZone, overlapWindow, type SessionTimes } from '../domain';
+import type { StoredStreak } from '../db/userStreaks';
+import type { SessionTimes } from '../domain';
 import type { StreakPublisher } from '../outbox/publisher';
-import { sameSessionContent } from './sameSessionContent';
 import { SessionConflictError } from './SessionConflictError';
 import { UnknownTimeZoneError } from './UnknownTimeZoneError';
 
@@ -23,15 +21,14 @@ export interface AcceptSessionInput {
 
 export interface AcceptSessionOptions {
   qualifySeconds: number;
-  now?: () => number;
   /**
    * Publish the new streak right after the commit, waiting at most timeoutMs. Without it the row
    * waits for the scheduled relay (benchmarks, tests of the relay).
    */
   publish?: { publisher: StreakPublisher; timeoutMs: number };
   /**
-   * The caller's rate limit (callables): the first read takes a token, so a duplicate or a conflict
-   * costs one too; retries within this accept do not. Refused: RateLimitedError, nothing read or written.
+   * The caller's rate limit (callables): the statement takes a token first, so a duplicate or a conflict
+   * costs one too. Refused: RateLimitedError, nothing read or written.
    */
   rateLimit?: RateLimit;
   /**
@@ -51,13 +48,10 @@ export interface AcceptSessionResult {
   outboxId: string | null;
 }
 
-// A stale answer leaves the user's lock with the writer, so the next write is almost never stale
-// again; the bound is for writers that skip the lock (rebuilds, backfill) piling up.
-const MAX_ATTEMPTS = 20;
-
 /**
  * Accepts one session, whoever sends it (callable, bridge). After the commit it tries to publish
  * the outbox row at once (bounded wait, never throws); whatever is not published waits for the relay.
+ * A uid whose Firebase Auth account was deleted is refused (AccountDeletedError), nothing written.
  * A uid whose Firebase Auth account was deleted is refused (AccountDeletedError), nothing written.
  */
 export async function acceptSession(pool: DatabasePool, input: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
@@ -72,7 +66,7 @@ export async function acceptSession(pool: DatabasePool, input: AcceptSessionInpu
 
 // One user's accepts in one instance run one at a time: concurrent ones would only contend for the
 // user's lock, each holding a pooled connection while it waits, and starve other users. Across
-// instances the user's lock in PostgreSQL serializes them (writeSession).
+// instances the user's row lock in PostgreSQL serializes them (accept_session).
 const userQueues = new WeakMap<DatabasePool, Map<string, Promise<void>>>();
 
 async function oneAtATime<T>(pool: DatabasePool, userId: string, maxWaitMs: number, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
@@ -104,64 +98,38 @@ async function oneAtATime<T>(pool: DatabasePool, userId: string, maxWaitMs: numb
 }
 
 /**
- * The write: read what the session touches, compute with the domain, then write everything in one
- * transaction that holds the user's lock and proves the read is still current. Only the dates
- * the session touches are read, so the cost does not grow with the user's history.
- * Statements: read, write (2); under contention read, stale write answering a fresh read under the
- * user's lock, write (3): N concurrent accepts of one user cost at most 3N, never retry rounds.
+ * The write, in one statement: accept_session stores the session or classifies it (duplicate,
+ * conflict), splits it at its zone's local midnights by PostgreSQL's zone rules, and writes the
+ * credits, runs, streak and outbox row under the user's lock; the rate-limit token is taken first.
  */
 async function writeSession(pool: DatabasePool, given: AcceptSessionInput, options: AcceptSessionOptions): Promise<AcceptSessionResult> {
-  const now = options.now ?? Date.now;
-  const stopIfGone = () => {
-    if (options.signal?.aborted) throw callerGone();
-  };
   try {
-    stopIfGone();
+    if (options.signal?.aborted) throw callerGone();
     // Only zones PostgreSQL knows too, in their one spelling (read once per process, then a map lookup).
     const spell = await timeZoneSpeller(pool);
     const timeZone = spell(given.session.timeZone);
     if (timeZone === null) throw new UnknownTimeZoneError(given.session.timeZone);
-    const input = { ...given, session: { ...given.session, timeZone } };
-    const { userId, sessionId, session } = input;
-    const dates = affectedDates(session);
-    const window = overlapWindow(dates);
-    const args = { userId, sessionId, window, dates };
-    const answerStored = (read: AcceptRead): AcceptSessionResult => {
-      // Rows stored before zones were spelled one way compare by their spelling now.
-      const existing = { ...read.existing!, timeZone: spell(read.existing!.timeZone) ?? read.existing!.timeZone };
-      if (!sameSessionContent(existing, { userId, ...session })) throw new SessionConflictError(sessionId);
-      return { accepted: false, streak: read.streak ?? NEW_USER_STREAK, outboxId: null };
-    };
-
-    // The read and the writes share one connection (one acquisition per accept): a stale answer
-    // leaves the user's lock with it until the next write.
-    return await pool.connect(async (connection) => {
-      const first = options.rateLimit ? await readForAccept(connection, args, options.rateLimit) : await readForAccept(connection, args);
-      if ('accountDeleted' in first) throw new AccountDeletedError(userId);
-      if ('retryAfterSeconds' in first) throw new RateLimitedError(options.rateLimit!.action, first.retryAfterSeconds);
-      let read: AcceptRead = first;
-      let lockHeld = false;
-      try {
-        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-          if (read.existing) return answerStored(read);
-          stopIfGone();
-          const plan = planWrite(input, read, read.streak ?? NEW_USER_STREAK, options.qualifySeconds, now());
-          const written = await writeAcceptLocking(connection, plan.write, { lockHeld, window, dates });
-          if (written.status === 'written') {
-            lockHeld = false;
-            return { accepted: true, streak: plan.streak, outboxId: written.outboxId };
-          }
-          // fresh is null when the session id was taken meanwhile (no lock taken then): read again.
-          if (written.fresh) lockHeld = true;
-          const again = written.fresh ?? (await readForAccept(connection, args));
-          if ('accountDeleted' in again) throw new AccountDeletedError(userId);
-          read = again;
-        }
-        throw new DatabaseUnavailableError(`too much contention accepting session ${given.sessionId}; retry later`);
-      } finally {
-        if (lockHeld) await releaseAcceptLock(connection, userId).catch(() => undefined);
-      }
+    if (options.signal?.aborted) throw callerGone();
+    const answer = await acceptInSql(pool, {
+      userId: given.userId,
+      sessionId: given.sessionId,
+      session: { ...given.session, timeZone },
+      source: given.source,
+      qualifySeconds: options.qualifySeconds,
+      rateLimit: options.rateLimit,
     });
+    switch (answer.status) {
+      case 'account_deleted':
+        throw new AccountDeletedError(given.userId);
+      case 'rate_limited':
+        throw new RateLimitedError(options.rateLimit!.action, answer.retryAfterSeconds);
+      case 'conflict':
+        throw new SessionConflictError(given.sessionId);
+      case 'duplicate':
+        return { accepted: false, streak: answer.streak, outboxId: null };
+      case 'accepted':
+        return { accepted: true, streak: answer.streak, outboxId: answer.outboxId };
+    }
   } catch (error) {
     // The database refused the write itself: the account was deleted between the read and the write
     // (for a callable session nothing else raises it; a legacy one may also predate a deletion).
@@ -171,37 +139,3 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
 }
 
 const callerGone = () => new DatabaseUnavailableError('the caller went away before the session was written; nothing was stored');
-
-function planWrite(input: AcceptSessionInput, read: AcceptRead, stored: StoredStreak, qualifySeconds: number, nowMs: number) {
-  const { userId, sessionId, session, source } = input;
-  const outcome = applySession({
-    session,
-    others: read.others,
-    storedCredits: new Map(read.credits.map((c) => [c.date, c.seconds])),
-    streak: stored,
-    nearbyRuns: read.runs,
-    qualifySeconds,
-  });
-  const zone = latestZone(read.latest, { sessionId, endMs: session.endMs, timeZone: session.timeZone });
-  // The zone decides "today" and streakExpiresAt, so a new zone is a change apps must see.
-  const changed = outcome.streakChanged || zone !== stored.timezone;
-  const streak: StoredStreak = changed
-    ? { ...outcome.streak, timezone: zone, version: stored.version + 1, updatedAt: new Date(nowMs).toISOString() }
-    : stored;
-  const payload = toStreakEvent(userId, streak, nowMs);
-  return {
-    streak,
-    write: {
-      userId,
-      sessionId,
-      session,
-      source,
-      expectedRevision: read.revision,
-      credits: outcome.credits,
-      removedRuns: outcome.runs.removed,
-      addedRuns: outcome.runs.added,
-      zone,
-      change: changed ? { ...outcome.streak, version: streak.version, payload } : null,
-    },
-  };
-}

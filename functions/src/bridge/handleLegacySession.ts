@@ -67,9 +67,8 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
         { userId: owner, sessionId, session: { startMs, endMs, timeZone }, source: 'bridge' },
         {
           qualifySeconds: runtime.config.qualifySeconds,
-          now: runtime.now,
           publish: { publisher: runtime.publisher, timeoutMs: runtime.config.publishTimeoutMs },
-          // The token is taken inside the accept's first read, as the callable's is.
+          // The token is taken inside the accept's one statement, as the callable's is.
           rateLimit: rateLimitFor(runtime.config, 'bridge'),
         },
       );

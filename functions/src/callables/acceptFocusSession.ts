@@ -26,11 +26,11 @@ export async function handleAcceptFocusSession(request: CallableRequest<unknown>
     const result = await acceptSession(
       db.pool,
       { userId: uid, sessionId: parsed.sessionId, session: parsed.session, source: 'callable' },
-      // The rate limit's token is taken inside the accept's first read: no extra round trip.
+      // The rate limit's token is taken inside the accept's one statement: no extra round trip.
       {
-        qualifySeconds: config.qualifySeconds, now, publish: { publisher, timeoutMs: config.publishTimeoutMs },
+        qualifySeconds: config.qualifySeconds, publish: { publisher, timeoutMs: config.publishTimeoutMs },
         rateLimit: rateLimitFor(config, 'acceptFocusSession'), maxQueueWaitMs: config.database.acquireTimeoutMs,
-        // The client hung up: stop before the next statement rather than work for nobody.
+        // The client hung up: stop before the statement rather than work for nobody.
         signal: response?.signal,
       },
     );

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { streakStatus, type StreakValues } from '../domain';
 import { userIdSchema } from './userId';
 
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
@@ -29,30 +28,4 @@ export type StreakEvent = z.infer<typeof streakEventSchema>;
 /** Message attributes: strings only, so subscribers can filter without parsing data. */
 export function streakEventAttributes(event: Pick<StreakEvent, 'userId' | 'version'>): { userId: string; version: string } {
   return { userId: event.userId, version: String(event.version) };
-}
-
-/** A stored streak as the event carries it; updatedAt null means "not written yet". */
-export interface StreakEventSource extends StreakValues {
-  timezone: string | null;
-  version: number;
-  updatedAt: string | null;
-}
-
-/**
- * The event of a user's streak as of nowMs: the write path's payload. SQL's streak_event_payload
- * (rebuild and reprojection) writes the same fields; functions/test/parity pins the two together.
- */
-export function toStreakEvent(userId: string, streak: StreakEventSource, nowMs: number): StreakEvent {
-  const { streakExpiresAt } = streakStatus(streak.lastQualifiedDate, streak.timezone, nowMs);
-  return {
-    userId,
-    version: streak.version,
-    currentStreak: streak.currentStreak,
-    longestStreak: streak.longestStreak,
-    lastQualifiedDate: streak.lastQualifiedDate,
-    qualifiedDaysCount: streak.qualifiedDaysCount,
-    timezone: streak.timezone,
-    streakExpiresAt: streakExpiresAt === null ? null : new Date(streakExpiresAt).toISOString(),
-    updatedAt: streak.updatedAt ?? new Date(nowMs).toISOString(),
-  };
 }

@@ -2,7 +2,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { toDatabaseError } from './errors';
 
-// A user's own data across every table: the pages of exportMyData and delete_user_data (sql/010),
+// A user's own data across every table: the pages of exportMyData and delete_user_data (sql/functions),
 // which deletes every row about the user in one transaction and leaves the id-only tombstone.
 
 /** Sessions per export page, at most. */

@@ -4,7 +4,7 @@ import { toDatabaseError } from './errors';
 
 export { DELETED_USER_SQLSTATE, isDeletedUserRefusal } from './AccountDeletedError';
 
-// The deleted_users table (sql/010, sql/014): id-only tombstones of deleted users, written by
+// The deleted_users table (sql/migrations/010, 014): id-only tombstones of deleted users, written by
 // delete_user_data (db/accountData.ts). version_floor keeps a returning user's versions above anything
 // still in flight; deleted_at tells legacy data written before the deletion from what came after;
 // account_deleted_at says the Firebase Auth account is gone, so nothing of the uid is stored again.

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /**
  * The focus_sessions reads and writes of the migration toolkit (the accept path has its own, in
- * one statement with the rest of the write: acceptQueries).
+ * one statement with the rest of the write: acceptStatement).
  */
 
 export interface SessionRow {
@@ -50,8 +50,8 @@ export async function insertBackfillSessions(db: CommonQueryMethods, sessions: r
 export async function storedSessions(db: CommonQueryMethods, keys: readonly SessionKey[]): Promise<readonly SessionRow[]> {
   if (keys.length === 0) return [];
   return db.any(sql.type(storedRow)`
-    select f.session_id as "sessionId", f.user_id as "userId", accept_session_ms(f.start_time) as "startMs",
-           accept_session_ms(f.end_time) as "endMs", f.timezone as "timeZone"
+    select f.session_id as "sessionId", f.user_id as "userId", floor(extract(epoch from f.start_time) * 1000)::bigint as "startMs",
+           floor(extract(epoch from f.end_time) * 1000)::bigint as "endMs", f.timezone as "timeZone"
     from unnest(${sql.array(keys.map((k) => k.userId), 'text')}, ${sql.array(keys.map((k) => k.sessionId), 'text')}) as k(user_id, session_id)
     join focus_sessions f on f.user_id = k.user_id and f.session_id = k.session_id`);
 }

@@ -8,7 +8,7 @@ import { FriendDeletedError } from './FriendDeletedError';
 export { FriendCapError, type FriendCap };
 
 // The friendships and friend_requests tables: a friendship is stored in both directions, a pending
-// request once (requester → addressee). Changes go through friend_add / friend_remove (sql/008),
+// request once (requester → addressee). Changes go through friend_add / friend_remove (sql/functions),
 // which lock both users' rows in id order, so concurrent calls of one pair are serialized.
 
 export interface FriendCaps {

@@ -1,10 +1,10 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { RateLimit } from './acceptQueries';
+import type { RateLimit } from './acceptStatement';
 import { RateLimitedError } from './RateLimitedError';
 
 /**
- * Takes one token of the user's `limit.action` bucket (sql/009 rate_limit_take), or throws
+ * Takes one token of the user's `limit.action` bucket (rate_limit_take, sql/functions), or throws
  * RateLimitedError. One statement; the accept takes its token inside its read instead.
  */
 export async function takeRateToken(db: CommonQueryMethods, userId: string, limit: RateLimit): Promise<void> {

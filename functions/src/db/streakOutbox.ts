@@ -2,7 +2,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 
 // The streak_outbox table's state transitions after the write path inserted a row (the insert is
-// part of accept_session_write, db/acceptQueries.ts). A row is pending while published_at and
+// part of accept_session, db/acceptStatement.ts). A row is pending while published_at and
 // superseded_at are both null. Claiming moves next_attempt_at forward by a lease instead of
 // holding a transaction open across the network call: no connection is pinned while Pub/Sub
 // answers, and a claimer that dies only delays the row by the lease.
@@ -65,7 +65,7 @@ export async function isRowSettled(db: CommonQueryMethods, outboxId: string): Pr
  * every other due row of the same users, so each user is published once per batch whatever
  * its backlog. Only the newest claimed row of each user carries its payload. The cost is linear
  * in the rows claimed (each user's published version is one index probe, not one per row), and
- * a user rarely has more than one pending row: a newer row supersedes the older ones (sql/007).
+ * a user rarely has more than one pending row: a newer row supersedes the older ones, by the trigger streak_outbox_supersede_older (sql/functions).
  */
 export async function claimBatch(db: CommonQueryMethods, batchSize: number, leaseMs: number): Promise<readonly ClaimedBatchRow[]> {
   return db.any(sql.type(claimedBatchRow)`

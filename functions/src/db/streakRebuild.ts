@@ -3,8 +3,8 @@ import { z } from 'zod';
 
 /**
  * Set-based maintenance of user_streaks and streak_outbox for the scripts: the SQL rebuild
- * (rebuild_streaks, sql/004, through rebuild_streaks_reporting, sql/006) and re-queueing current streaks for the projection
- * (enqueue_streak_projection). The accept path keeps its own statements in acceptQueries.
+ * (rebuild_streaks through rebuild_streaks_reporting, sql/functions) and re-queueing current streaks for the projection
+ * (enqueue_streak_projection). The accept path keeps its own statement in acceptStatement.
  */
 
 export interface RebuildOptions {

@@ -10,7 +10,7 @@ import { runtimeCanonicalTimeZone } from '../domain';
  * `Asia/Calcutta`), so sessions stored before keep comparing equal. A name PostgreSQL also reads as
  * an abbreviation with another offset (`CET`: AT TIME ZONE makes it a fixed +01) is stored as ICU's
  * canonical zone (`Europe/Brussels`), once SQL confirms it has the same rules and is no abbreviation
- * (sql/013, which rewrote older rows the same way); without such a zone the name is refused.
+ * (sql/migrations/013, which rewrote older rows the same way); without such a zone the name is refused.
  */
 let loading: Promise<ReadonlyMap<string, string>> | null = null;
 
@@ -20,7 +20,7 @@ const targetRow = z.object({ name: z.string(), storedAs: z.string().nullable() }
 /**
  * The runtime's proposal for each of `names`: ICU's canonical zone, spelled as PostgreSQL's zone list
  * (`known`: lower case → its spelling) spells it; null where ICU or PostgreSQL lacks it. The migrator
- * hands the same proposals to sql/013, so both paths store one spelling.
+ * hands the same proposals to sql/migrations/013, so both paths store one spelling.
  */
 export function proposedZones(known: ReadonlyMap<string, string>, names: readonly string[]): Array<string | null> {
   return names.map((name) => {

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { EMPTY_STREAK } from '../domain';
 import { toDatabaseError } from './errors';
 
-// The user_streaks table: one row per user, written only by the write path's accept_session_write
-// (db/acceptQueries.ts) and the SQL rebuild; read here.
+// The user_streaks table: one row per user, written only by the write path's accept_session
+// (db/acceptStatement.ts) and the SQL rebuild; read here, as streak_event_payload shows a row.
 
 export const storedStreakSchema = z.object({
   currentStreak: z.number().int(),
@@ -13,19 +13,21 @@ export const storedStreakSchema = z.object({
   qualifiedDaysCount: z.number().int(),
   timezone: z.string().nullable(),
   version: z.coerce.number().int(),
+  /** The instant lastQualifiedDate + 2 begins in the zone, by PostgreSQL's zone rules. */
+  streakExpiresAt: z.string().nullable(),
   updatedAt: z.string().nullable(),
 });
 /** A user_streaks row as the application sees it. */
 export type StoredStreak = z.infer<typeof storedStreakSchema>;
 
 /** The streak of a user who has no row yet: zeros, nulls and version 0. */
-export const NEW_USER_STREAK: StoredStreak = { ...EMPTY_STREAK, timezone: null, version: 0, updatedAt: null };
+export const NEW_USER_STREAK: StoredStreak = { ...EMPTY_STREAK, timezone: null, version: 0, streakExpiresAt: null, updatedAt: null };
 
 /** The stored streak of a user, or null for a user never seen. Reads SQL only. */
 export async function readStreak(pool: DatabasePool, userId: string): Promise<StoredStreak | null> {
   try {
     return await pool.maybeOneFirst(sql.type(z.object({ streak: storedStreakSchema }))`
-      select accept_session_streak_json(s) as streak from user_streaks s where s.user_id = ${userId}`);
+      select streak_event_payload(s) as streak from user_streaks s where s.user_id = ${userId}`);
   } catch (error) {
     throw toDatabaseError(error);
   }

@@ -3,9 +3,8 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { acceptSession, type AcceptSessionInput } from '../../src/accept/acceptSession';
 import { SessionConflictError } from '../../src/accept/SessionConflictError';
-import { readForAccept, writeAccept, type AcceptRead } from '../../src/db/acceptQueries';
 import { readStreak } from '../../src/db/userStreaks';
-import { affectedDates, overlapWindow, recomputeAll, type SessionTimes } from '../../src/domain';
+import { recomputeAll, type SessionTimes } from '../../src/domain';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';
 
 const QUALIFY = 30 * 60;
@@ -118,14 +117,13 @@ describe('acceptSession', () => {
     expect(new Map(rows.map((r) => [r.user_id, r.minutes]))).toEqual(new Map([[alice, 45], [mallory, 10]]));
   });
 
-  it('reads the stored session of the caller only: readForAccept shows no other user\'s session under the same id', async () => {
+  it("never answers from another user's session under the same id: a different session, accepted as new", async () => {
     const alice = uniqueUser();
     const bob = uniqueUser();
     await accept(alice, 'shared', ny('2025-03-03T09:00:00-05:00', 45));
-    const session = ny('2025-03-04T09:00:00-05:00', 45);
-    const dates = affectedDates(session);
-    const read = (await readForAccept(db.pool, { userId: bob, sessionId: 'shared', window: overlapWindow(dates), dates })) as AcceptRead;
-    expect(read.existing).toBeNull();
+    const mine = await accept(bob, 'shared', ny('2025-03-04T09:00:00-05:00', 45));
+    expect(mine).toMatchObject({ accepted: true, streak: { lastQualifiedDate: '2025-03-04', version: 1 } });
+    expect((await readStreak(db.pool, alice))?.lastQualifiedDate).toBe('2025-03-03');
   });
 
   it('follows the zone of the session with the latest end and bumps the version for it', async () => {
@@ -177,17 +175,7 @@ describe('acceptSession', () => {
   });
 });
 
-describe('the write step refuses what was computed from an outdated read', () => {
-  const read = (user: string, sessionId: string, session: SessionTimes) => {
-    const dates = affectedDates(session);
-    return readForAccept(db.pool, { userId: user, sessionId, window: overlapWindow(dates), dates }) as Promise<AcceptRead>;
-  };
-  const write = (user: string, sessionId: string, session: SessionTimes, expectedRevision: number | null) =>
-    writeAccept(db.pool, {
-      userId: user, sessionId, session, source: 'callable', expectedRevision,
-      credits: new Map(), removedRuns: [], addedRuns: [], zone: session.timeZone, change: null,
-    });
-
+describe('accepts agree with rebuilds and reprojections of the same user', () => {
   it.each([
     ['another accept of the user', async (user: string) => void (await accept(user, `${user}-other`, ny('2025-03-03T12:00:00-05:00', 10)))],
     ['a rebuild of the user', async (user: string) => void (await db.pool.query(sql.unsafe`select * from rebuild_streaks(${sql.array([user], 'text')}, 1800, true)`))],
@@ -197,23 +185,17 @@ describe('the write step refuses what was computed from an outdated read', () =>
       const bumped = await db.pool.any(sql.unsafe`select * from enqueue_streak_projection(${sql.array([user], 'text')})`);
       expect(bumped).toHaveLength(1);
     }],
-  ])('answers stale after %s, so the accept reads again', async (_what, meanwhile) => {
+  ])('an accept after %s leaves exactly what a rebuild computes, at the next version', async (_what, meanwhile) => {
     const user = uniqueUser();
     await accept(user, `${user}-first`, ny('2025-03-03T09:00:00-05:00', 45));
-    const session = ny('2025-03-03T10:00:00-05:00', 10);
-    const before = await read(user, `${user}-late`, session);
     await meanwhile(user);
-    await expect(write(user, `${user}-late`, session, before.revision)).resolves.toEqual({ status: 'stale', outboxId: null });
-    expect((await read(user, `${user}-late`, session)).existing).toBeNull();
-  });
-
-  it('answers stale for a first contact when the user appeared meanwhile', async () => {
-    const user = uniqueUser();
-    const session = ny('2025-03-03T10:00:00-05:00', 10);
-    const before = await read(user, `${user}-a`, session);
-    expect(before.revision).toBeNull();
-    await accept(user, `${user}-b`, ny('2025-03-04T10:00:00-05:00', 10));
-    await expect(write(user, `${user}-a`, session, null)).resolves.toMatchObject({ status: 'stale' });
+    const version = (await readStreak(db.pool, user))!.version;
+    const late = await accept(user, `${user}-late`, ny('2025-03-04T10:00:00-05:00', 40));
+    expect(late.streak).toMatchObject({ currentStreak: 2, qualifiedDaysCount: 2, version: version + 1 });
+    const accepted = await storedState(user);
+    const changed = await db.pool.any(sql.unsafe`select * from rebuild_streaks(${sql.array([user], 'text')}, 1800, true)`);
+    expect(changed).toEqual([]);
+    expect(await storedState(user)).toEqual(accepted);
   });
 });
 

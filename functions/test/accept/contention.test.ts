@@ -65,7 +65,7 @@ async function othersAlone(tag: string) {
     [50, 4],
     [200, 4],
     [200, 1],
-  ])('%i concurrent accepts of one user through %i instance(s) cost at most 3 statements each, end in the sequential result, and 50 other users keep being served', async (n, spread) => {
+  ])('%i concurrent accepts of one user through %i instance(s) cost one statement each, end in the sequential result, and 50 other users keep being served', async (n, spread) => {
     const sequential = `seq-${n}-${spread}`;
     const s0 = performance.now();
     for (let i = 0; i < n; i++) await accept(counted, sequential, i);
@@ -85,13 +85,13 @@ async function othersAlone(tag: string) {
 
     const statements = counter.of(hot);
     console.info(
-      `contention N=${n} over ${spread} instance(s): ${statements} statements for ${n} accepts of one user (${(statements / n).toFixed(2)} per accept, bound 3) in ${hotMs.toFixed(0)} ms; ` +
+      `contention N=${n} over ${spread} instance(s): ${statements} statements for ${n} accepts of one user (${(statements / n).toFixed(2)} per accept) in ${hotMs.toFixed(0)} ms; ` +
         `50 other users' accepts meanwhile in ${othersMs.toFixed(0)} ms (${((50 / othersMs) * 1000).toFixed(0)}/s), alone ${baselineMs.toFixed(0)} ms (${((50 / baselineMs) * 1000).toFixed(0)}/s); the same ${n} accepts one after another took ${sequentialMs.toFixed(0)} ms`,
     );
     expect(hotResults.every((r) => r.accepted)).toBe(true);
     expect(otherResults.every((r) => r.accepted)).toBe(true);
-    expect(statements).toBeLessThanOrEqual(3 * n);
-    expect(statements).toBeGreaterThanOrEqual(2 * n);
+    // One round trip per accept however the user's accepts collide: the user's lock waits inside the statement.
+    expect(statements).toBe(n);
 
     const [seq, par] = await Promise.all([storedState(sequential), storedState(hot)]);
     expect(par.credits).toEqual(seq.credits);

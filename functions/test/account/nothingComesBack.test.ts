@@ -44,7 +44,7 @@ afterAll(async () => {
 const iso = (ms: number) => new Date(ms).toISOString();
 const sessionsOf = (uid: string) => db.pool.anyFirst(sql.type(z.object({ id: z.string() }))`select session_id as id from focus_sessions where user_id = ${uid} order by 1`);
 const record = (uid: string, sessionId: string, startMs: number, source: 'callable' | 'bridge' = 'callable') =>
-  acceptSession(db.pool, { userId: uid, sessionId, session: { startMs, endMs: startMs + 40 * 60_000, timeZone: 'UTC' }, source }, { qualifySeconds: 1800, now: () => nowMs });
+  acceptSession(db.pool, { userId: uid, sessionId, session: { startMs, endMs: startMs + 40 * 60_000, timeZone: 'UTC' }, source }, { qualifySeconds: 1800 });
 const remove = (uid: string) => deleteAccount(uid, { db: db.pool, documents: null, now: () => nowMs, by: 'test' });
 const legacyCreated = (path: string, data: Record<string, unknown>) =>
   handleLegacySession(

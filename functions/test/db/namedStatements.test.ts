@@ -45,7 +45,7 @@ describe('named statements of the accept path', () => {
       expect(await prepared()).toEqual([]);
     } else {
       expect(isEmbeddedUrl(scratch.url)).toBe(false);
-      expect(await prepared()).toEqual(['accept_read', 'accept_read_limited', 'accept_write_locking']);
+      expect(await prepared()).toEqual(['accept_session']);
     }
   });
 });

@@ -37,7 +37,7 @@ it('ends with streaks/{uid} equal to getMyStreak, whatever order and duplicates 
         const uid = `proj-${Math.random().toString(36).slice(2)}`;
         for (const [i, { day, minutes }] of days.entries()) {
           const startMs = Date.parse('2025-06-01T08:00:00Z') + day * DAY + i * 100 * 60_000;
-          await acceptSession(db.pool, { userId: uid, sessionId: `${uid}-${i}`, session: { startMs, endMs: startMs + minutes * 60_000, timeZone: 'Europe/Paris' }, source: 'callable' }, { qualifySeconds: 1800, now: () => NOW });
+          await acceptSession(db.pool, { userId: uid, sessionId: `${uid}-${i}`, session: { startMs, endMs: startMs + minutes * 60_000, timeZone: 'Europe/Paris' }, source: 'callable' }, { qualifySeconds: 1800 });
         }
         // Nothing was published at accept time (as if Pub/Sub were down): the relay does it.
         const publisher = new InMemoryPublisher();

@@ -95,7 +95,7 @@ it('delivers every change committed before a crash, a throwing or a silent publi
         const publisher = fault === 'throws' ? crashing : fault === 'never-answers' ? silent : healthy.publisher;
         // 'dies': the process is gone right after the commit, so the publish never happens at all.
         const publish = fault === 'dies' ? undefined : { publisher, timeoutMs: 100 };
-        await acceptSession(db.pool, session(`crash-${u}`, k), { qualifySeconds: 1800, now: () => NOW, publish });
+        await acceptSession(db.pool, session(`crash-${u}`, k), { qualifySeconds: 1800, publish });
       }
     }),
   );
@@ -123,7 +123,7 @@ it('ends at the newest version when a lease expires during a slow publish and a 
   const fast = projectingPublisher(store, 5);
   const options = { batchSize: 50, leaseMs: 60, publishTimeoutMs: 2000, backoff: { baseMs: 1, maxMs: 5 } };
   const write = (round: number) =>
-    Promise.all(Array.from({ length: 10 }, async (_, u) => acceptSession(db.pool, session(`lease-${u}`, round), { qualifySeconds: 1800, now: () => NOW })));
+    Promise.all(Array.from({ length: 10 }, async (_, u) => acceptSession(db.pool, session(`lease-${u}`, round), { qualifySeconds: 1800 })));
   await write(0);
   await write(1);
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import type { StreakEventSource } from '../../src/contract/streakEvent';
+import type { StreakEventSource } from './referenceStreakEvent';
 import type { SessionTimes } from '../../src/domain';
 import { DAY_MS, historyArb, zoneArb } from '../support/arbitraries';
 import { storedZoneSpeller } from '../support/storedZones';

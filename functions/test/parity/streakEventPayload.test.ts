@@ -1,11 +1,12 @@
-// The write path builds the streak-updated event in TypeScript (toStreakEvent); the rebuild and the
-// reprojection build it in SQL (streak_event_payload, sql/004), set-based for speed. These
-// properties pin the SQL payload to toStreakEvent field by field, nulls included.
+// Every path builds the streak-updated event in SQL (streak_event_payload, sql/functions): the write
+// path, the rebuild and the reprojection. These properties pin it to the reference model's event
+// (toStreakEvent, with the runtime's zone rules) field by field, nulls included.
 import fc from 'fast-check';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { acceptSession } from '../../src/accept/acceptSession';
-import { streakEventSchema, toStreakEvent, type StreakEventSource } from '../../src/contract/streakEvent';
+import { streakEventSchema } from '../../src/contract/streakEvent';
+import { toStreakEvent, type StreakEventSource } from './referenceStreakEvent';
 import { latestSession, recomputeAll, type SessionEnd } from '../../src/domain';
 import { FROM_MS, instantArb } from '../support/arbitraries';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';

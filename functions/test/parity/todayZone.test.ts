@@ -1,7 +1,6 @@
-// Why the streak rules exist twice: the TypeScript domain serves the write path, one session at a
-// time; backfill and recompute rebuild millions of sessions, which only a set-based SQL statement
-// (rebuild_streaks, sql/004) does fast enough. The properties in this folder pin every rule of the
-// SQL copy to the domain, so the two cannot drift apart unnoticed.
+// The streak rules run in PostgreSQL, on every path (accept_session one session at a time,
+// rebuild_streaks set-based); the TypeScript domain is the reference model they are held to. The
+// properties in this folder pin every rule of the SQL engine to the model, so the two cannot drift.
 import fc from 'fast-check';
 import { sql } from 'slonik';
 import { z } from 'zod';
@@ -23,7 +22,7 @@ describe("today's zone: SQL agrees with the domain's latestSession", () => {
     await db.close();
   });
 
-  it('rebuild_streaks and accept_session_read pick the session with the latest end, equal ends by the highest id', async () => {
+  it('rebuild_streaks picks the session with the latest end, equal ends by the highest id', async () => {
     const stored = await storedZoneSpeller(db.pool);
     await fc.assert(
       fc.asyncProperty(fc.array(tiedHistoryArb, { minLength: 1, maxLength: 3 }), agreedZoneArb, async (histories, serverZone) => {
@@ -31,12 +30,11 @@ describe("today's zone: SQL agrees with the domain's latestSession", () => {
         await withSessionTimeZone(db.pool, serverZone, (connection) => rebuild(connection, users.map((u) => u.userId)));
         for (const { userId, sessions } of users) {
           const expected = todayZone(sessions);
-          const row = await db.pool.one(sql.type(z.object({ users: z.string().nullable(), streaks: z.string().nullable(), latest: z.string().nullable() }))`
-            select u.timezone as users, s.timezone as streaks,
-                   accept_session_read(u.id, '~absent', now(), now(), current_date, current_date) -> 'latest' ->> 'sessionId' as latest
+          const row = await db.pool.one(sql.type(z.object({ users: z.string().nullable(), streaks: z.string().nullable() }))`
+            select u.timezone as users, s.timezone as streaks
             from users u left join user_streaks s on s.user_id = u.id where u.id = ${userId}`);
           const zone = expected ? stored(expected.timeZone) : null;
-          expect(row).toEqual({ users: zone, streaks: zone, latest: expected?.sessionId ?? null });
+          expect(row).toEqual({ users: zone, streaks: zone });
         }
       }),
       { numRuns: usesEmbeddedDatabase ? 25 : 80 },

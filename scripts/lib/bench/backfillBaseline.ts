@@ -10,7 +10,7 @@ import { createScratchDatabase } from '../migrate/scratchDatabase';
 const ROOT = path.resolve(__dirname, '../../..');
 const PLAIN_REBUILD = path.join(__dirname, 'plainRebuild.sql');
 
-/** `product`: rebuild_streaks (sql/004, 011), what the backfill calls. `plain`: plainRebuild.sql, the yardstick. */
+/** `product`: rebuild_streaks (sql/functions), what the backfill calls. `plain`: plainRebuild.sql, the yardstick. */
 export type BaselineRebuild = 'product' | 'plain';
 
 export interface BaselineFiles {

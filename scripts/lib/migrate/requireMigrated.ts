@@ -1,6 +1,6 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { loadMigrations, planMigrations, MigrationError, type AppliedMigration } from './migrator';
+import { loadFunctions, loadMigrations, planFunctions, planMigrations, MigrationError, type AppliedMigration } from './migrator';
 
 /** The database lacks tables or functions the scripts need: say so, and how to fix it. */
 export class NotMigratedError extends Error {
@@ -14,7 +14,7 @@ export class NotMigratedError extends Error {
 const appliedRow = z.object({ version: z.number(), name: z.string(), checksum: z.string(), appliedAt: z.coerce.date() });
 
 /**
- * Compares schema_migrations with the files in sql/ before a script touches data, so an operator
+ * Compares schema_migrations and schema_functions with the files in sql/ before a script touches data, so an operator
  * reads "run npm run migrate" rather than `relation "backfill_runs" does not exist`.
  */
 export async function requireMigrated(db: CommonQueryMethods, describe: string, dir?: string): Promise<void> {
@@ -24,7 +24,16 @@ export async function requireMigrated(db: CommonQueryMethods, describe: string, 
     select version, name, checksum, applied_at as "appliedAt" from schema_migrations order by version`);
   let pending: string[];
   try {
-    pending = planMigrations(loadMigrations(dir), [...applied]).pending.map((m) => m.file);
+    pending = planMigrations(loadMigrations(dir), [...applied]).pending.map((m) => `migrations/${m.file}`);
+    const functions = loadFunctions(dir);
+    const names = functions.map((f) => f.name);
+    const recorded = (await db.oneFirst(sql.type(z.object({ exists: z.boolean() }))`select to_regclass('schema_functions') is not null as exists`))
+      ? await db.any(sql.type(z.object({ name: z.string(), checksum: z.string() }))`select name, checksum from schema_functions`)
+      : [];
+    const existing = await db.anyFirst(sql.type(z.object({ proname: z.string() }))`
+      select distinct p.proname from pg_proc p where p.pronamespace = current_schema()::regnamespace and p.proname = any (${sql.array(names, 'text')})`);
+    const stale = planFunctions(functions, new Map(recorded.map((r) => [r.name, r.checksum])), new Set(existing));
+    pending.push(...stale.map((f) => `functions/${f.file}`));
   } catch (error) {
     if (error instanceof MigrationError) throw new NotMigratedError(`the database ${describe} does not match sql/: ${error.message}`);
     throw error;

@@ -1,0 +1,144 @@
+-- requires: accept_session_lock_key, account_deleted, rate_limit_take, session_pieces, day_credits, qualified_runs, streak_event_payload
+-- The one entry point that stores a session (callables, the bridge, the reconcile pass), in one
+-- statement: the caller's rate-limit token (when p_rate_action is given), the user's lock, the
+-- session or its classification, the local dates it touches, their union credit, the runs, the streak
+-- and its version, the outbox row. Answers jsonb: status accepted | duplicate | conflict |
+-- rate_limited (with retryAfterSeconds) | account_deleted (the Firebase Auth account is gone: nothing
+-- is stored), the streak as the streak-updated event has it, the outbox id.
+-- Sessions are insert-only, so credit only grows and a date only ever becomes qualified: the streak
+-- moves incrementally, as the reference model's applySession does, and equals a full rebuild.
+create or replace function accept_session(
+  p_user_id text, p_session_id text, p_start timestamptz, p_end timestamptz, p_timezone text, p_source text,
+  p_qualify_seconds integer, p_rate_action text, p_rate_per_minute float8, p_rate_burst float8)
+returns jsonb
+language plpgsql
+-- Its statements' plans are kept for the session: re-planned per call (custom plans, which inline the
+-- SQL functions they call by parsing them again) they cost a quarter of the server's time per accept.
+set plan_cache_mode = force_generic_plan
+as $$
+declare
+  v_retry integer;
+  v_streak user_streaks;
+  v_existing focus_sessions;
+  v_dates date[];
+  v_window_from timestamptz;
+  v_window_to timestamptz;
+  v_qualified date[];
+  v_runs_from date;
+  v_runs_to date;
+  v_last date;
+  v_current integer;
+  v_longest integer;
+  v_count integer;
+  v_zone text;
+  v_outbox bigint;
+begin
+  -- One writer per user at a time: the user's lock, which friend calls and deletions hold too, then the
+  -- streak row's lock, which rebuilds take.
+  perform pg_advisory_xact_lock(accept_session_lock_key(p_user_id));
+  if account_deleted(p_user_id) then
+    return jsonb_build_object('status', 'account_deleted');
+  end if;
+  if p_rate_action is not null then
+    v_retry := rate_limit_take(p_user_id, p_rate_action, p_rate_per_minute, p_rate_burst);
+    if v_retry > 0 then
+      return jsonb_build_object('status', 'rate_limited', 'retryAfterSeconds', v_retry);
+    end if;
+  end if;
+
+  -- Missing: a new user, or one whose data a deletion removed before this lock was ours: the user
+  -- starts a new life, above the version floor (the deleted_users triggers lift it).
+  select * into v_streak from user_streaks s where s.user_id = p_user_id for update;
+  if not found then
+    insert into users (id, timezone) values (p_user_id, p_timezone) on conflict (id) do nothing;
+    -- A new user's zone is null until the first write sets it: a first "today" zone is a change.
+    insert into user_streaks (user_id) values (p_user_id) on conflict (user_id) do nothing;
+    select * into v_streak from user_streaks s where s.user_id = p_user_id for update;
+  end if;
+
+  -- Stamped when written, under the lock: a session that waited out a deletion is newer than it.
+  insert into focus_sessions (session_id, user_id, start_time, end_time, timezone, source, created_at)
+  values (p_session_id, p_user_id, p_start, p_end, p_timezone, p_source, clock_timestamp())
+  on conflict (user_id, session_id) do nothing;
+  if not found then
+    select * into v_existing from focus_sessions f where f.user_id = p_user_id and f.session_id = p_session_id;
+    -- Zones compare by their one spelling, matched without regard to case (rows stored before it).
+    if v_existing.start_time = p_start and v_existing.end_time = p_end and lower(v_existing.timezone) = lower(p_timezone) then
+      return jsonb_build_object('status', 'duplicate', 'streak', streak_event_payload(v_streak), 'outboxId', null);
+    end if;
+    return jsonb_build_object('status', 'conflict');
+  end if;
+
+  select array_agg(distinct p.local_date order by p.local_date) into v_dates from session_pieces(p_start, p_end, p_timezone) p;
+  -- Every instant of those dates in any zone (offsets lie within -12 h … +14 h); sessions last at most 24 h.
+  v_window_from := (v_dates[1]::timestamp at time zone 'UTC') - interval '16 hours';
+  v_window_to := ((v_dates[cardinality(v_dates)] + 1)::timestamp at time zone 'UTC') + interval '16 hours';
+
+  with credits as (
+    select c.local_date, c.seconds from day_credits(array[p_user_id], v_dates, v_window_from, v_window_to) c
+  ), stored as (
+    select d.local_date, d.focus_seconds from daily_focus d where d.user_id = p_user_id and d.local_date = any (v_dates)
+  ), written as (
+    insert into daily_focus (user_id, local_date, focus_seconds)
+    select p_user_id, c.local_date, c.seconds
+    from credits c left join stored s on s.local_date = c.local_date
+    where c.seconds > 0 and c.seconds is distinct from s.focus_seconds
+    on conflict (user_id, local_date) do update set focus_seconds = excluded.focus_seconds
+  )
+  select array_agg(c.local_date order by c.local_date) into v_qualified
+  from credits c left join stored s on s.local_date = c.local_date
+  where c.seconds >= p_qualify_seconds and coalesce(s.focus_seconds, 0) < p_qualify_seconds;
+
+  v_last := v_streak.last_qualified_date;
+  v_current := v_streak.current_streak;
+  v_longest := v_streak.longest_streak;
+  v_count := v_streak.qualified_days_count;
+  if v_qualified is not null then
+    -- The stored runs touching the new dates (or adjacent to them) merge with them; nothing else moves.
+    -- Runs are disjoint and apart, so walking back from the newest date finds every one touching them
+    -- within a few index entries, however long the user's history.
+    select least(min(r.start_date), v_qualified[1]), greatest(max(r.end_date), v_qualified[cardinality(v_qualified)])
+    into v_runs_from, v_runs_to
+    from (
+      select n.start_date, n.end_date from streak_runs n
+      where n.user_id = p_user_id and n.start_date <= v_qualified[cardinality(v_qualified)] + 1
+      order by n.start_date desc
+      limit (v_qualified[cardinality(v_qualified)] - v_qualified[1]) + 3
+    ) r
+    where r.end_date >= v_qualified[1] - 1;
+    delete from streak_runs r where r.user_id = p_user_id and r.start_date between v_runs_from and v_runs_to;
+    insert into streak_runs (user_id, start_date, end_date)
+    select q.user_id, q.start_date, q.end_date from qualified_runs(array[p_user_id], v_runs_from, v_runs_to, p_qualify_seconds) q;
+
+    v_last := greatest(v_last, v_qualified[cardinality(v_qualified)]);
+    select (r.end_date - r.start_date + 1) into v_current
+    from streak_runs r where r.user_id = p_user_id and r.start_date <= v_last order by r.start_date desc limit 1;
+    select greatest(v_longest, max(r.end_date - r.start_date + 1)) into v_longest
+    from streak_runs r where r.user_id = p_user_id and r.start_date between v_runs_from and v_runs_to;
+    v_count := v_count + cardinality(v_qualified);
+  end if;
+
+  -- "Today" is judged in the zone of the latest-ending session (ties: the highest id); sessions last at
+  -- most 24 h, so it is among those started in the 24 h before the latest start.
+  select l.timezone into v_zone
+  from focus_sessions l
+  where l.user_id = p_user_id
+    and l.start_time > (select max(m.start_time) from focus_sessions m where m.user_id = p_user_id) - interval '24 hours'
+  order by l.end_time desc, l.session_id collate "C" desc
+  limit 1;
+
+  if (v_current, v_longest, v_last, v_count, v_zone) is distinct from
+     (v_streak.current_streak, v_streak.longest_streak, v_streak.last_qualified_date, v_streak.qualified_days_count, v_streak.timezone) then
+    update user_streaks s set
+      current_streak = v_current, longest_streak = v_longest, last_qualified_date = v_last,
+      qualified_days_count = v_count, timezone = v_zone, version = s.version + 1, updated_at = now()
+    where s.user_id = p_user_id
+    returning * into v_streak;
+    update users u set timezone = v_zone, updated_at = now() where u.id = p_user_id and u.timezone is distinct from v_zone;
+    insert into streak_outbox (user_id, version, payload)
+    values (p_user_id, v_streak.version, streak_event_payload(v_streak))
+    returning id into v_outbox;
+  end if;
+  return jsonb_build_object('status', 'accepted', 'streak', streak_event_payload(v_streak), 'outboxId', v_outbox::text);
+end;
+$$;

@@ -1,0 +1,77 @@
+-- requires: day_credits, qualified_runs, streak_event_payload
+-- Rebuilds daily_focus, streak_runs, users.timezone and user_streaks of the given users from
+-- focus_sessions. Bumps version and (if p_project) queues one outbox row only for users whose
+-- streak or zone changed, so running it twice changes nothing. Returns the changed users.
+create or replace function rebuild_streaks(p_users text[], p_qualify_seconds integer, p_project boolean default true)
+returns table(user_id text, version bigint)
+language plpgsql
+set work_mem = '128MB'
+set jit = 'off'
+as $$
+begin
+  -- The write path's row lock (accept_session): a rebuild and a concurrent accept of one user
+  -- serialize; the id order keeps two concurrent rebuilds from deadlocking.
+  insert into user_streaks (user_id)
+  select u.id from users u
+  where u.id = any (p_users) and exists (select from focus_sessions f where f.user_id = u.id)
+  on conflict do nothing;
+  perform 1 from user_streaks s where s.user_id = any (p_users) order by s.user_id for update;
+
+  -- The same split and union credit as the write path (day_credits over session_pieces), set-based.
+  delete from daily_focus f where f.user_id = any (p_users);
+  insert into daily_focus (user_id, local_date, focus_seconds)
+  select c.user_id, c.local_date, c.seconds from day_credits(p_users, null, null, null) c where c.seconds > 0;
+
+  delete from streak_runs r where r.user_id = any (p_users);
+  insert into streak_runs (user_id, start_date, end_date)
+  select q.user_id, q.start_date, q.end_date from qualified_runs(p_users, '-infinity', 'infinity', p_qualify_seconds) q;
+
+  -- "Today" is judged in the zone of the latest-ending session; ties by id, as the write path does.
+  update users u set timezone = z.timezone, updated_at = now()
+  from (
+    select distinct on (f.user_id) f.user_id, f.timezone
+    from focus_sessions f
+    where f.user_id = any (p_users)
+    order by f.user_id, f.end_time desc, f.session_id collate "C" desc
+  ) z
+  where u.id = z.user_id and u.timezone is distinct from z.timezone;
+
+  return query
+  with runs as (
+    select r.user_id, r.end_date, (r.end_date - r.start_date + 1) as len
+    from streak_runs r where r.user_id = any (p_users)
+  ),
+  totals as (
+    select r.user_id, max(r.len) as longest, sum(r.len) as days, max(r.end_date) as last
+    from runs r group by r.user_id
+  ),
+  current_run as (
+    select distinct on (r.user_id) r.user_id, r.len from runs r order by r.user_id, r.end_date desc
+  ),
+  computed as (
+    select s.user_id, coalesce(c.len, 0)::int as cs, coalesce(t.longest, 0)::int as ls, t.last,
+           coalesce(t.days, 0)::int as qc, u.timezone as tz
+    from user_streaks s
+    join users u on u.id = s.user_id
+    left join totals t on t.user_id = s.user_id
+    left join current_run c on c.user_id = s.user_id
+    where s.user_id = any (p_users) and exists (select from focus_sessions f where f.user_id = s.user_id)
+  ),
+  changed as (
+    update user_streaks s set
+      current_streak = c.cs, longest_streak = c.ls, last_qualified_date = c.last,
+      qualified_days_count = c.qc, timezone = c.tz, version = s.version + 1, updated_at = now()
+    from computed c
+    where s.user_id = c.user_id
+      and (s.current_streak, s.longest_streak, s.last_qualified_date, s.qualified_days_count, s.timezone)
+          is distinct from (c.cs, c.ls, c.last, c.qc, c.tz)
+    returning s.*
+  ),
+  queued as (
+    insert into streak_outbox (user_id, version, payload)
+    select c.user_id, c.version, streak_event_payload(c) from changed c where p_project
+    returning streak_outbox.user_id
+  )
+  select c.user_id, c.version from changed c;
+end;
+$$;

@@ -1,0 +1,18 @@
+-- requires: iso_utc, local_day_start
+-- The streak-updated event (the Pub/Sub message's data) of a user_streaks row.
+create or replace function streak_event_payload(s user_streaks)
+returns jsonb
+language sql
+stable
+as $$
+  select jsonb_build_object(
+    'userId', s.user_id,
+    'version', s.version,
+    'currentStreak', s.current_streak,
+    'longestStreak', s.longest_streak,
+    'lastQualifiedDate', to_char(s.last_qualified_date, 'YYYY-MM-DD'),
+    'qualifiedDaysCount', s.qualified_days_count,
+    'timezone', s.timezone,
+    'streakExpiresAt', iso_utc(local_day_start(s.last_qualified_date + 2, s.timezone)),
+    'updatedAt', iso_utc(s.updated_at))
+$$;
