@@ -95,6 +95,17 @@ async function startAll(config: Config, ports: EmulatorPorts, mode: EmulatorMode
     });
     supervisor.onStop(() => schedule.stop());
   }
+  if (stack.hosts.firestore) {
+    // The reverse mirror writes legacy sessions/ (with MIRROR_TO_LEGACY on): Cloud Scheduler runs it every minute when deployed.
+    const mirror = startSchedule({
+      functionsPort: ports.functions,
+      projectId: DEMO_PROJECT,
+      functionName: 'mirrorLegacySessions',
+      everyMs: RELAY_EVERY_MS,
+      onError: (error) => console.error(`mirror schedule: ${error.message}`),
+    });
+    supervisor.onStop(() => mirror.stop());
+  }
   const h = stack.hosts;
   console.log(`
 local stack is up (project ${DEMO_PROJECT}; started pids ${stack.pids.join(', ')}):

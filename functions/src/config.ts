@@ -44,6 +44,10 @@ export const params = {
   readRateBurst: defineInt('READ_RATE_BURST', { default: 600, description: 'Calls of each read callable a user may make at once before READ_RATE_PER_MINUTE applies.' }),
   bridgeRatePerMinute: defineInt('BRIDGE_RATE_PER_MINUTE', { default: 60, description: 'Legacy sessions/{id} documents per user per minute the bridge accepts, sustained; past it the document is rejected (rate_limited).' }),
   bridgeRateBurst: defineInt('BRIDGE_RATE_BURST', { default: 120, description: 'Legacy documents of one user the bridge accepts at once before BRIDGE_RATE_PER_MINUTE applies.' }),
+  mirrorToLegacy: defineBoolean('MIRROR_TO_LEGACY', {
+    default: false,
+    description: 'Also write every session a callable accepts to legacy Firestore sessions/{docId} (the reverse mirror, for a rollback), through mirrorLegacySessions.',
+  }),
   allowPasswordDatabaseUrl: defineBoolean('ALLOW_PASSWORD_DATABASE_URL', {
     default: false,
     description: 'Let deployed functions connect with a DATABASE_URL that carries a plain password (refused otherwise: use INSTANCE_CONNECTION_NAME and IAM).',
@@ -95,6 +99,7 @@ const envSchema = z.object({
   BRIDGE_RATE_PER_MINUTE: int(1, 1_000_000),
   BRIDGE_RATE_BURST: int(1, 1_000_000),
   ALLOW_PASSWORD_DATABASE_URL: z.enum(['true', 'false']).transform((v) => v === 'true'),
+  MIRROR_TO_LEGACY: z.enum(['true', 'false']).transform((v) => v === 'true'),
   FIREBASE_AUTH_EMULATOR_HOST: z.string().optional(),
   PUBSUB_EMULATOR_HOST: z.string().optional(),
   FIRESTORE_EMULATOR_HOST: z.string().optional(),
@@ -148,6 +153,8 @@ export interface Config {
    * bucket each), `bridge` (legacy documents through the bridge).
    */
   rateLimits: Record<'accept' | 'friends' | 'other' | 'read' | 'bridge', { perMinute: number; burst: number }>;
+  /** Callable sessions are also queued for legacy Firestore sessions/{docId} (the reverse mirror). */
+  mirrorToLegacy: boolean;
   /** Deployed in Google Cloud (not the emulator): the embedded database is never an option. */
   deployed: boolean;
   /** Whether real Google clients may be built here (emulator host set or real credentials). */
@@ -200,6 +207,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       read: { perMinute: e.READ_RATE_PER_MINUTE, burst: e.READ_RATE_BURST },
       bridge: { perMinute: e.BRIDGE_RATE_PER_MINUTE, burst: e.BRIDGE_RATE_BURST },
     },
+    mirrorToLegacy: e.MIRROR_TO_LEGACY,
     deployed,
     google: {
       firestore: Boolean(e.FIRESTORE_EMULATOR_HOST) || (realCredentials && !demoProject),

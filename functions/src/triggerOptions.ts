@@ -38,5 +38,8 @@ export const pruneTablesOptions: ScheduleOptions = { schedule: 'every day 03:17'
 /** The Firestore half of deletions the caller did not finish: one instance, every 5 minutes; the time budget stays under the timeout. */
 export const finishAccountDeletionsOptions: ScheduleOptions = { schedule: 'every 5 minutes', region: params.region, timeoutSeconds: 300, retryCount: 0, maxInstances: 1 };
 
+/** The reverse mirror (MIRROR_TO_LEGACY): every minute, one instance; overlapping runs are safe (leases). Its time budget stays under the timeout. */
+export const mirrorLegacySessionsOptions: ScheduleOptions = { schedule: 'every 1 minutes', region: params.region, timeoutSeconds: 60, retryCount: 0, maxInstances: 1 };
+
 /** Deletion on Firebase Auth account deletion (1st gen, region bound in index.ts): retried until done; two instances bound its connections (deletions are rare). */
 export const authUserDeletedOptions: RuntimeOptions = { failurePolicy: true, timeoutSeconds: 120, maxInstances: 2 };

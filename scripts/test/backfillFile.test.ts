@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'slonik';
@@ -190,6 +190,22 @@ describe('backfill from an NDJSON export', () => {
     expect(report('term.json')).toMatchObject({ runId: 'term', status: 'completed', counts: { read: 36, inserted: 12, rejected: 15 } });
     const rejectLines = readFileSync(files.rejects, 'utf8').trim().split('\n').map((l) => JSON.parse(l).path);
     expect(new Set(rejectLines).size).toBe(15);
+  });
+
+  it("skips the reverse mirror's copies of callable sessions: never stored twice, never a reject", async () => {
+    await emptyTables(db.pool);
+    const file = path.join(dir, 'with-mirrors.ndjson');
+    writeFileSync(
+      file,
+      [
+        { path: 'sessions/legacy-1', data: { userId: 'uma', startTime: '2024-03-01T08:00:00Z', endTime: '2024-03-01T08:40:00Z', timezone: 'UTC' } },
+        { path: 'sessions/sql.0123456789abcdefghijklmnopqrstuv', data: { userId: 'uma', startTime: '2024-03-02T08:00:00Z', endTime: '2024-03-02T08:40:00Z', timezone: 'UTC', mirroredFromSql: true } },
+      ].map((line) => JSON.stringify(line)).join('\n') + '\n',
+    );
+    const run = await backfill(['sessions', '--from-file', file, '--report', path.join(dir, 'mirrors.json')]);
+    expect(run.code).toBe(0);
+    expect(report('mirrors.json').counts).toMatchObject({ read: 2, inserted: 1, rejected: 0, skipped: 1 });
+    expect(await db.pool.anyFirst(sql.type(z.object({ id: z.string() }))`select session_id as id from focus_sessions where user_id = 'uma'`)).toEqual(['legacy-1']);
   });
 
   it('lists unknown options, missing values and extra arguments together with every other problem (exit 2)', async () => {

@@ -4,12 +4,14 @@
 -- session or its classification, the local dates it touches, their union credit, the runs, the streak
 -- and its version, the outbox row. Answers jsonb: status accepted | duplicate | conflict |
 -- rate_limited (with retryAfterSeconds) | account_deleted (the Firebase Auth account is gone: nothing
--- is stored), the streak as the streak-updated event has it, the outbox id.
+-- is stored), the streak as the streak-updated event has it, the outbox id. p_mirror (callables with
+-- MIRROR_TO_LEGACY on) queues an accepted session for the legacy Firestore mirror in the same transaction.
 -- Sessions are insert-only, so credit only grows and a date only ever becomes qualified: the streak
 -- moves incrementally, as the reference model's applySession does, and equals a full rebuild.
 create or replace function accept_session(
   p_user_id text, p_session_id text, p_start timestamptz, p_end timestamptz, p_timezone text, p_source text,
-  p_qualify_seconds integer, p_rate_action text, p_rate_per_minute float8, p_rate_burst float8)
+  p_qualify_seconds integer, p_rate_action text, p_rate_per_minute float8, p_rate_burst float8,
+  p_mirror boolean)
 returns jsonb
 language plpgsql
 -- Its statements' plans are kept for the session: re-planned per call (custom plans, which inline the
@@ -18,6 +20,7 @@ set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_retry integer;
+  v_inserted boolean;
   v_streak user_streaks;
   v_existing focus_sessions;
   v_dates date[];
@@ -60,7 +63,12 @@ begin
   insert into focus_sessions (session_id, user_id, start_time, end_time, timezone, source, created_at)
   values (p_session_id, p_user_id, p_start, p_end, p_timezone, p_source, clock_timestamp())
   on conflict (user_id, session_id) do nothing;
-  if not found then
+  v_inserted := found;
+  -- Only a callable's session: the bridge's and the backfill's came from legacy Firestore already.
+  if v_inserted and p_mirror and p_source = 'callable' then
+    insert into legacy_mirror (user_id, session_id) values (p_user_id, p_session_id);
+  end if;
+  if not v_inserted then
     select * into v_existing from focus_sessions f where f.user_id = p_user_id and f.session_id = p_session_id;
     -- Zones compare by their one spelling, matched without regard to case (rows stored before it).
     if v_existing.start_time = p_start and v_existing.end_time = p_end and lower(v_existing.timezone) = lower(p_timezone) then

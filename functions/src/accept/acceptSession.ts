@@ -38,6 +38,8 @@ export interface AcceptSessionOptions {
   maxQueueWaitMs?: number;
   /** Aborted when the caller is gone: the accept stops before its next statement, having written nothing. */
   signal?: AbortSignal;
+  /** Queue the session for the legacy Firestore mirror in the same transaction (callables with MIRROR_TO_LEGACY). */
+  mirror?: boolean;
 }
 
 export interface AcceptSessionResult {
@@ -117,6 +119,7 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
       source: given.source,
       qualifySeconds: options.qualifySeconds,
       rateLimit: options.rateLimit,
+      mirror: options.mirror,
     });
     switch (answer.status) {
       case 'account_deleted':

@@ -1,5 +1,5 @@
 import { rateLimitFor } from '../config';
-import { parseLegacyPath, parseLegacySession, type Reject } from '../legacy';
+import { isMirroredSession, parseLegacyPath, parseLegacySession, type Reject } from '../legacy';
 import { getRuntime, type Runtime } from '../runtime';
 import { isTransient } from './isTransient';
 import { logs } from './logs';
@@ -19,6 +19,7 @@ export interface LegacySessionEvent {
 export type BridgeOutcome =
   | { status: 'accepted' | 'duplicate'; sessionId: string; userId: string }
   | { status: 'rejected'; reason: Reject['reason'] }
+  | { status: 'mirrored' }
   | { status: 'dropped' };
 
 export interface BridgeDependencies {
@@ -32,7 +33,7 @@ export const MAX_RETRY_AGE_MS = 24 * 3_600_000;
 
 /**
  * A legacy app wrote sessions/{id}: send it through the write path (source 'bridge'), as the
- * callable would, under the writer's per-user `bridge` rate limit. Bad data is logged and stored in
+ * callable would (the reverse mirror's own copies are ignored), under the writer's per-user `bridge` rate limit. Bad data is logged and stored in
  * backfill_rejects (run_id null), never retried: a document whose writer is not its userId
  * (user_mismatch, where the event names the writer), over the limit (rate_limited), or of a deleted
  * user (deleted_user: the document is deleted too). A transient failure (database unreachable, a
@@ -46,6 +47,11 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
     const runtime = await deps.runtime();
     nowMs = runtime.now();
     const data = event.data?.data();
+    // The reverse mirror's copy of a session SQL holds: ingesting it would loop (and count it twice).
+    if (isMirroredSession(data)) {
+      logs.mirrorIgnored({ path });
+      return { status: 'mirrored' };
+    }
     const location = parseLegacyPath(path) ?? { path, id: event.params.sessionId, collection: 'sessions', parentId: null };
     const doc = (data ?? {}) as Record<string, unknown>;
     const userId = typeof doc.userId === 'string' ? doc.userId : null;

@@ -11,6 +11,9 @@ export const logs = {
   rejected(f: { path: string; reason: string; detail: string }): void {
     logger.warn('bridge: legacy session rejected', { fn, ...f });
   },
+  mirrorIgnored(f: { path: string }): void {
+    logger.debug('bridge: mirror of a callable session, not ingested', { fn, ...f });
+  },
   retrying(f: { path: string; error: string }): void {
     logger.warn('bridge: database unavailable, the event will be retried', { fn, ...f });
   },

@@ -30,6 +30,8 @@ export async function handleAcceptFocusSession(request: CallableRequest<unknown>
       {
         qualifySeconds: config.qualifySeconds, publish: { publisher, timeoutMs: config.publishTimeoutMs },
         rateLimit: rateLimitFor(config, 'acceptFocusSession'), maxQueueWaitMs: config.database.acquireTimeoutMs,
+        // The way back: with MIRROR_TO_LEGACY the session is queued for legacy Firestore in the same transaction.
+        mirror: config.mirrorToLegacy,
         // The client hung up: stop before the statement rather than work for nobody.
         signal: response?.signal,
       },

@@ -35,6 +35,8 @@ export interface AcceptStatement {
   qualifySeconds: number;
   /** Taken first; refused, nothing else happens. */
   rateLimit?: RateLimit;
+  /** Queue the session, when stored, for the legacy Firestore mirror (legacy_mirror). */
+  mirror?: boolean;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -46,6 +48,7 @@ export async function acceptInSql(db: CommonQueryMethods, a: AcceptStatement): P
     select accept_session(
       ${a.userId}, ${a.sessionId}, ${iso(a.session.startMs)}::timestamptz, ${iso(a.session.endMs)}::timestamptz,
       ${a.session.timeZone}, ${a.source}, ${a.qualifySeconds}::int,
-      ${a.rateLimit?.action ?? null}::text, ${a.rateLimit?.perMinute ?? null}::float8, ${a.rateLimit?.burst ?? null}::float8
+      ${a.rateLimit?.action ?? null}::text, ${a.rateLimit?.perMinute ?? null}::float8, ${a.rateLimit?.burst ?? null}::float8,
+      ${a.mirror ?? false}::boolean
     ) as answer`);
 }

@@ -50,6 +50,17 @@ describe('bridgeLegacySession (legacy sessions/{id} → the accept path)', () =>
     });
   });
 
+  it("ignores the reverse mirror's copy of a callable session: nothing stored, nothing rejected, nothing retried", async () => {
+    const { Timestamp } = await import('firebase-admin/firestore');
+    const { MIRROR_MARKER, mirrorDocumentId } = await import('../../src/legacy');
+    const path = `sessions/${mirrorDocumentId('mia', 'from-the-callable')}`;
+    const copy = { userId: 'mia', startTime: Timestamp.fromMillis(Date.parse('2025-03-09T09:00:00Z')), endTime: Timestamp.fromMillis(Date.parse('2025-03-09T09:45:00Z')), timezone: 'Europe/Paris', [MIRROR_MARKER]: true };
+    await created(path, copy);
+    expect(await db.pool.anyFirst(sql.type(z.object({ n: z.number() }))`select count(*)::int as n from focus_sessions where user_id = 'mia'`)).toEqual([0]);
+    expect(await rejectOf(path)).toBeNull();
+    expect(logs.mirrorIgnored).toHaveBeenCalledWith({ path });
+  });
+
   it('accepts a legacy session written with Firestore Timestamps, publishes the new streak, and is idempotent', async () => {
     const { Timestamp } = await import('firebase-admin/firestore');
     const doc = { userId: 'ann', startTime: Timestamp.fromMillis(Date.parse('2025-03-09T09:00:00Z')), endTime: Timestamp.fromMillis(Date.parse('2025-03-09T09:45:00Z')), timezone: 'Europe/Paris', durationMinutes: 3 };

@@ -64,7 +64,7 @@ describe('the deployable functions codebase', () => {
   it('lists every deployed function with its trigger, region and options', () => {
     const region = '{{ params.FUNCTIONS_REGION }}';
     const e = manifest.endpoints;
-    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'bridgeLegacySession', 'deleteDataOnAccountDeletion', 'deleteMyData', 'exportMyData', 'finishAccountDeletions', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'projectStreak', 'pruneTables', 'relayStreakOutbox', 'removeFriend']);
+    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'bridgeLegacySession', 'deleteDataOnAccountDeletion', 'deleteMyData', 'exportMyData', 'finishAccountDeletions', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'mirrorLegacySessions', 'projectStreak', 'pruneTables', 'relayStreakOutbox', 'removeFriend']);
     for (const name of ['acceptFocusSession', 'getMyStreak', 'addFriend', 'removeFriend', 'getFriends', 'getFriendsLeaderboard', 'exportMyData', 'deleteMyData']) {
       expect(e[name]).toMatchObject({
         platform: 'gcfv2',
@@ -89,6 +89,7 @@ describe('the deployable functions codebase', () => {
     });
     expect(e.pruneTables).toMatchObject({ platform: 'gcfv2', region, scheduleTrigger: { schedule: 'every day 03:17' }, maxInstances: 1 });
     expect(e.finishAccountDeletions).toMatchObject({ platform: 'gcfv2', region, scheduleTrigger: { schedule: 'every 5 minutes' }, maxInstances: 1, timeoutSeconds: 300 });
+    expect(e.mirrorLegacySessions).toMatchObject({ platform: 'gcfv2', region, scheduleTrigger: { schedule: 'every 1 minutes' }, maxInstances: 1, timeoutSeconds: 60 });
     expect(e.deleteDataOnAccountDeletion).toMatchObject({
       platform: 'gcfv1',
       region: [region],

@@ -75,6 +75,8 @@ describe('firestore.rules', () => {
       ['with a boolean time', { ...valid, startTime: true }],
       ['with a time zone that is not a string', { ...valid, timezone: 1 }],
       ['with a duration that is not a number', { ...valid, durationMinutes: '45' }],
+      // Only the server's reverse mirror writes it: a client claiming it would hide its session from the bridge.
+      ['carrying the mirror marker', { ...valid, mirroredFromSql: true }],
     ])('refuses a session %s', async (_, body) => {
       await assertFails(setDoc(doc(as('ada'), 'sessions/s-2'), body));
     });

@@ -8,6 +8,7 @@ import { emptyCounts, finishRun, saveCounts, saveProgress, type BackfillCounts, 
 import { rebuildStreaksReporting } from '../../../functions/src/db/streakRebuild';
 import { legacyTimeZones, upsertLegacyUsers } from '../../../functions/src/db/users';
 import {
+  isMirroredSession,
   legacyInstant,
   misplacedLine,
   parseLegacySession,
@@ -320,7 +321,8 @@ async function prepareSessions(
 ): Promise<Prepared<LegacySession>> {
   const since = settings.since;
   const { docs, rejects, skipped } = targetDocs(items, 'sessions', (doc) => {
-    if (doc.collection !== settings.collection) return false;
+    // The reverse mirror's copies of sessions SQL holds: never counted twice.
+    if (doc.collection !== settings.collection || isMirroredSession(doc.data)) return false;
     if (!since) return true;
     const at = legacyInstant(doc.data[since.field]);
     return at !== null && at >= since.fromMs;

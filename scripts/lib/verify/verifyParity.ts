@@ -2,7 +2,7 @@ import type { DatabasePool } from 'slonik';
 import { rejectedSessionsByUser } from '../../../functions/src/db/backfillRejects';
 import { sessionCountsByUser } from '../../../functions/src/db/focusSessions';
 import { addLegacyUsers, countStreaksWithoutLegacy, dropLegacyUserSet, startLegacyUserSet, streakValuesOf } from '../../../functions/src/db/streakParity';
-import { misplacedLine } from '../../../functions/src/legacy';
+import { isMirroredSession, misplacedLine } from '../../../functions/src/legacy';
 import { compareStreak, legacyStreakSchema, STREAK_FIELDS, type FieldDifference, type StreakField, type StreakValues, type Verdict } from './compareStreak';
 import type { LegacySource } from '../backfill/legacySource';
 
@@ -64,6 +64,8 @@ export async function verifyParity(pool: DatabasePool, source: LegacySource, opt
           continue;
         }
         if (item.doc.collection === 'sessions') {
+          // The reverse mirror's copies are sessions SQL holds already, not legacy sessions.
+          if (isMirroredSession(item.doc.data)) continue;
           const user = typeof item.doc.data.userId === 'string' ? item.doc.data.userId : item.doc.parentId;
           if (user) legacySessions.set(user, (legacySessions.get(user) ?? 0) + 1);
           continue;
