@@ -153,9 +153,10 @@ export async function pruneSettledRows(db: CommonQueryMethods, olderThanDays: nu
 }
 
 /** The backlog: pending rows (at most one per user) and the age of the oldest, from the pending index. */
-export async function pendingSummary(db: CommonQueryMethods): Promise<{ pending: number; oldestPendingSeconds: number | null }> {
-  return db.one(sql.type(z.object({ pending: z.number(), oldestPendingSeconds: z.number().nullable() }))`
-    select count(*)::int as pending, floor(extract(epoch from now() - min(created_at)))::int as "oldestPendingSeconds"
+export async function pendingSummary(db: CommonQueryMethods): Promise<{ pending: number; oldestPendingSeconds: number | null; oldestPendingAtMs: number | null }> {
+  return db.one(sql.type(z.object({ pending: z.number(), oldestPendingSeconds: z.number().nullable(), oldestPendingAtMs: z.coerce.number().nullable() }))`
+    select count(*)::int as pending, floor(extract(epoch from now() - min(created_at)))::int as "oldestPendingSeconds",
+           (extract(epoch from min(created_at)) * 1000)::float8 as "oldestPendingAtMs"
     from streak_outbox where published_at is null and superseded_at is null`);
 }
 

@@ -9,6 +9,9 @@ export const floorHour = (ms: number) => Math.floor(ms / HOUR) * HOUR;
 
 /** The cut-over curve of the seeded days: per hour back from now, bridge falls as callable rises, with one backfill burst. */
 export function seededHour(hoursAgo: number): Record<'callable' | 'bridge' | 'backfill', number> {
+  // The hour that leaves the last-24-hours window when the clock turns the hour holds nothing, so a
+  // figure read a moment later (by another process) is the same.
+  if (hoursAgo === 23) return { callable: 0, bridge: 0, backfill: 0 };
   const t = (71 - hoursAgo) / 71;
   return {
     callable: Math.round(12 * t),
