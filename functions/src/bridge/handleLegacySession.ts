@@ -36,8 +36,34 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
   try {
     const runtime = await deps.runtime();
     nowMs = runtime.now();
-    const data = event.data?.data();
-    const location = parseLegacyPath(path) ?? { path, id: event.params.sessionId, collection: 'sessions', parentId: null };
+    return await ingestLegacySession(runtime, { path, sessionId: event.params.sessionId, data: event.data?.data() }, deps);
+  } catch (error) {
+    const ageMs = event.time ? nowMs - Date.parse(event.time) : 0;
+    const message = (error as Error).message ?? String(error);
+    if (isTransient(error) && !(ageMs > MAX_RETRY_AGE_MS)) {
+      logs.retrying({ path, error: message });
+      throw error;
+    }
+    // A bug or a database down for a day: retrying forever helps nobody; the log says how to catch up.
+    logs.dropped({ path, error: message, ageMs });
+    return { status: 'dropped' };
+  }
+}
+
+/**
+ * One legacy sessions/{id} document through the write path (source 'bridge'): the bridge trigger's
+ * work, and the only way the reconcile pass ingests a document the bridge missed. Bad data becomes a
+ * reject (backfill_rejects, run_id null); a transient failure throws.
+ */
+export async function ingestLegacySession(
+  runtime: Runtime,
+  legacy: { path: string; sessionId: string; data: unknown },
+  deps: Pick<BridgeDependencies, 'legacyUserTimeZone'> = defaultDependencies,
+): Promise<Exclude<BridgeOutcome, { status: 'dropped' }>> {
+  const { path, data } = legacy;
+  {
+    const nowMs = runtime.now();
+    const location = parseLegacyPath(path) ?? { path, id: legacy.sessionId, collection: 'sessions', parentId: null };
     const doc = (data ?? {}) as Record<string, unknown>;
     const userId = typeof doc.userId === 'string' ? doc.userId : null;
     const zone = typeof doc.timezone === 'string' && doc.timezone !== '' ? null : userId && (await deps.legacyUserTimeZone(runtime, userId));
@@ -76,20 +102,10 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
         raw: data,
       });
     }
-  } catch (error) {
-    const ageMs = event.time ? nowMs - Date.parse(event.time) : 0;
-    const message = (error as Error).message ?? String(error);
-    if (isTransient(error) && !(ageMs > MAX_RETRY_AGE_MS)) {
-      logs.retrying({ path, error: message });
-      throw error;
-    }
-    // A bug or a database down for a day: retrying forever helps nobody; the log says how to catch up.
-    logs.dropped({ path, error: message, ageMs });
-    return { status: 'dropped' };
   }
 }
 
-async function reject(runtime: Runtime, r: Reject): Promise<BridgeOutcome> {
+async function reject(runtime: Runtime, r: Reject): Promise<{ status: 'rejected'; reason: Reject['reason'] }> {
   const { storeRejects } = await import('../db/backfillRejects');
   // run_id null: the bridge's rejects belong to no backfill run.
   await storeRejects(runtime.db.pool, null, [r]);

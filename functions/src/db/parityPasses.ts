@@ -81,6 +81,6 @@ export async function latestParityPasses(db: CommonQueryMethods, kind: ParityKin
   if (passes.length === 0) return [];
   const samples = await db.any(sql.type(sampleRow.extend({ passId: z.coerce.string() }))`
     select pass_id as "passId", user_id as "userId", finding, detail from parity_samples
-    where pass_id = any (${sql.array(passes.map((p) => p.id), 'int8')}) order by id`);
+    where pass_id = any (${sql.array(passes.map((p) => p.id), 'text')}::int8[]) order by id`);
   return passes.map((p) => ({ ...p, samples: samples.filter((s) => s.passId === p.id).map(({ passId: _, ...s }) => s) }));
 }
