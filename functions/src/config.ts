@@ -37,7 +37,7 @@ export const params = {
   friendsRateBurst: defineInt('FRIENDS_RATE_BURST', { default: 60, description: 'addFriend (and removeFriend) calls a user may make at once before FRIENDS_RATE_PER_MINUTE applies.' }),
   mutationRatePerMinute: defineInt('MUTATION_RATE_PER_MINUTE', { default: 10, description: 'Calls per user per minute of each other mutating callable (deleteMyData), sustained; past it resource-exhausted.' }),
   mutationRateBurst: defineInt('MUTATION_RATE_BURST', { default: 20, description: 'Calls of each other mutating callable a user may make at once before MUTATION_RATE_PER_MINUTE applies.' }),
-  reconcileEveryMinutes: defineInt('RECONCILE_EVERY_MINUTES', { default: 10, description: 'reconcileLegacySessions runs a pass every this many minutes (a divisor of 60 or a multiple of it); 0 switches it off.' }),
+  reconcileEveryMinutes: defineInt('RECONCILE_EVERY_MINUTES', { default: 10, description: 'reconcileLegacySessions runs a pass every this many minutes (on the minutes since the epoch divisible by it); 0 switches it off.' }),
   reconcileMarginMinutes: defineInt('RECONCILE_MARGIN_MINUTES', { default: 30, description: 'Each reconcile pass reads legacy sessions from where the last one ended, minus this many minutes.' }),
   reconcileSettleSeconds: defineInt('RECONCILE_SETTLE_SECONDS', { default: 120, description: 'A reconcile pass leaves legacy sessions created in the last this many seconds to the bridge trigger (their events may still be on the way).' }),
   reconcileSinceField: defineString('RECONCILE_SINCE_FIELD', { default: 'createdAt', description: "The Timestamp field of legacy sessions/{id} the reconcile pass reads by (the legacy writer's creation time, as the runbook's catch-up uses)." }),
