@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { acceptSession } from '../../src/accept/acceptSession';
 import { deleteUserData } from '../../src/db/accountData';
 import { latestParityPasses } from '../../src/db/parityPasses';
+import { recordVerifyResult } from '../../src/db/verifyResults';
 import { logs as bridgeLogs } from '../../src/bridge/logs';
 import { isPassDue } from '../../src/reconcile/isPassDue';
 import type { LegacySessionDoc, LegacySessionWindow, StreakProjections } from '../../src/reconcile/legacySessionWindow';
@@ -165,6 +166,21 @@ describe('reconcileLegacySessions', () => {
     expect(next.projection).toMatchObject({ sampled: 4 });
     const after = await reconcilePass(runtime, { legacy: new LegacyDocs(), projections });
     expect(after.projection).toMatchObject({ sampled: 1, inFlight: 1 });
+  });
+
+  it("keeps no finding about a user once the user's data is deleted (nor verify's sample)", async () => {
+    const now = Date.now();
+    const runtime = useTestRuntime(db, new Date(now).toISOString());
+    const legacy = new LegacyDocs();
+    legacy.add('found', now - 10 * MINUTE, session('dana', '2025-03-09T08:00:00Z'));
+    await reconcilePass(runtime, { legacy, projections: new Projections() });
+    await recordVerifyResult(db.pool, { source: 'test', counts: { mismatch: 1 }, mismatches: [{ userId: 'dana', verdict: 'mismatch', differences: [] }] }, 30);
+    const findings = () =>
+      db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
+        select (select count(*)::int from parity_samples where user_id = 'dana') + (select count(*)::int from verify_mismatches where user_id = 'dana') as n`);
+    expect(await findings()).toBe(2);
+    await deleteUserData(db.pool, 'dana');
+    expect(await findings()).toBe(0);
   });
 
   it('runs a pass on the minutes RECONCILE_EVERY_MINUTES picks, and never when it is 0', () => {
