@@ -1,4 +1,4 @@
-import type { ParityPass, ParitySample } from '../db/parityPasses';
+import { SAMPLE_MAX, type ParityPass, type ParitySample } from '../db/parityPasses';
 import type { Runtime } from '../runtime';
 import type { LegacySessionDoc, LegacySessionWindow } from './legacySessionWindow';
 import { logs } from './logs';
@@ -66,7 +66,7 @@ export async function checkIngestParity(runtime: Runtime, legacy: LegacySessionW
         logs.ingestFailed({ path: doc.path, error: (error as Error).message ?? String(error) });
         windowToMs = Math.min(windowToMs, doc.createdAtMs);
       }
-      samples.push({ userId: userId ?? '', finding: 'missing', detail: { path: doc.path, createdAt: new Date(doc.createdAtMs).toISOString(), outcome } });
+      if (samples.length < SAMPLE_MAX) samples.push({ userId: userId ?? '', finding: 'missing', detail: { path: doc.path, createdAt: new Date(doc.createdAtMs).toISOString(), outcome } });
     }
     if (page.length < PAGE_SIZE) break;
   }

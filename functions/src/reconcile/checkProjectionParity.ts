@@ -1,7 +1,7 @@
 import type { ParityPass, ParitySample, StoredParityPass } from '../db/parityPasses';
 import { storedVersionOf } from '../projection/streakStore';
 import type { Runtime } from '../runtime';
-import type { StreakProjections } from './legacySessionWindow';
+import type { StreakProjections } from './streakProjections';
 
 /** The values streaks/{uid} must hold at the SQL version (timestamps are compared by version alone). */
 export const COMPARED_FIELDS = ['currentStreak', 'longestStreak', 'lastQualifiedDate', 'qualifiedDaysCount', 'timezone'] as const;

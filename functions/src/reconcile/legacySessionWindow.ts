@@ -14,8 +14,3 @@ export interface LegacySessionWindow {
   /** Documents whose since-field is in [fromMs, toMs), ordered by it and then by id, after `after`, at most `limit`. */
   page(range: { fromMs: number; toMs: number }, after: LegacySessionDoc | null, limit: number): Promise<LegacySessionDoc[]>;
 }
-
-/** What the pass compares a user's SQL streak with: the stored streaks/{uid} documents (absent ones left out). */
-export interface StreakProjections {
-  read(userIds: readonly string[]): Promise<Map<string, Record<string, unknown>>>;
-}

@@ -1,6 +1,7 @@
 import type { Runtime } from '../runtime';
 import { isPassDue } from './isPassDue';
-import type { LegacySessionWindow, StreakProjections } from './legacySessionWindow';
+import type { LegacySessionWindow } from './legacySessionWindow';
+import type { StreakProjections } from './streakProjections';
 import { logs } from './logs';
 
 // Leaves headroom under the 300 s timeout (triggerOptions.ts) for the projection pass and the bookkeeping.
