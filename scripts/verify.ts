@@ -8,11 +8,12 @@ import { withDatabase } from './lib/cli/database';
 import { firestoreReachable, oneSource, readableFile, writableFile } from './lib/cli/fileFlags';
 import { parseCommandLine, type CliSpec } from './lib/cli/flags';
 import { runCli, UsageError } from './lib/cli/runCli';
+import { recordVerifyResult, MISMATCH_SAMPLE_MAX, type VerifyMismatch } from '../functions/src/db/verifyResults';
 import { verifyParity, type ParityReport } from './lib/verify/verifyParity';
 
 const spec: CliSpec = {
   name: 'verify',
-  description: 'Parity report between legacy Firestore streaks/{userId} and the SQL streaks. Differences the legacy rules explain (late sessions ignored) are reported apart from real mismatches.',
+  description: 'Parity report between legacy Firestore streaks/{userId} and the SQL streaks. Differences the legacy rules explain (late sessions ignored) are reported apart from real mismatches. Each result is also stored in SQL, where npm run status reads the last one.',
   flags: [
     { flag: '--from-file', value: '<path>', description: 'NDJSON export holding streaks/{userId} (and, for session counts, sessions) documents' },
     { flag: '--from-firestore', description: 'read the streaks collection with firebase-admin' },
@@ -41,9 +42,16 @@ runCli(async () => {
     : storeSource(await firestoreStore(await adminFirestore(config), { collection: flags.collection }), { ranges: [{ from: null, to: null }], fingerprint: {} });
 
   return withDatabase(async (db) => {
-    const report = await verifyParity(db.pool, source, { limit: flags.limit, batchSize: flags.batchSize, collection: flags.collection });
+    const mismatches: VerifyMismatch[] = [];
+    const onMismatch = (d: ParityReport['differences'][number]) => {
+      if (mismatches.length < MISMATCH_SAMPLE_MAX) mismatches.push({ userId: d.userId, verdict: d.verdict, differences: d.differences });
+    };
+    const report = await verifyParity(db.pool, source, { limit: flags.limit, batchSize: flags.batchSize, collection: flags.collection, onMismatch });
     console.log(formatParity(report, source.describe));
     if (reportFile) writeFileSync(reportFile, JSON.stringify(report, null, 2) + '\n');
+    // Kept in SQL too, so `npm run status` knows the last verify without the report file.
+    const counts = { legacyDocuments: report.legacyDocuments, legacyUsers: report.legacyUsers, ...report.verdicts };
+    await recordVerifyResult(db.pool, { source: source.describe, counts, mismatches }, config.retentionDays);
     const failing = report.verdicts.mismatch + report.verdicts.missing_in_sql + report.verdicts.missing_in_legacy;
     return flags.failOnMismatch && failing > 0 ? 1 : 0;
   });

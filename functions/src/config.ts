@@ -52,6 +52,12 @@ export const params = {
     default: false,
     description: 'Let deployed functions connect with a DATABASE_URL that carries a plain password (refused otherwise: use INSTANCE_CONNECTION_NAME and IAM).',
   }),
+  reconcileEveryMinutes: defineInt('RECONCILE_EVERY_MINUTES', { default: 10, description: 'reconcileLegacySessions runs a pass every this many minutes (on the minutes since the epoch divisible by it); 0 switches it off.' }),
+  reconcileMarginMinutes: defineInt('RECONCILE_MARGIN_MINUTES', { default: 30, description: 'Each reconcile pass reads legacy sessions from where the last one ended, minus this many minutes.' }),
+  reconcileSettleSeconds: defineInt('RECONCILE_SETTLE_SECONDS', { default: 120, description: 'A reconcile pass leaves legacy sessions created in the last this many seconds to the bridge trigger (their events may still be on the way).' }),
+  reconcileSinceField: defineString('RECONCILE_SINCE_FIELD', { default: 'createdAt', description: "The Timestamp field of legacy sessions/{id} the reconcile pass reads by (the legacy writer's creation time, as the runbook's catch-up uses)." }),
+  reconcileSampleUsers: defineInt('RECONCILE_SAMPLE_USERS', { default: 100, description: 'Users whose streak changed recently that each reconcile pass compares with their Firestore streaks/{uid}.' }),
+  projectionLagSeconds: defineInt('PROJECTION_LAG_SECONDS', { default: 300, description: 'A streaks/{uid} projection behind SQL for longer than this is reported by the reconcile pass.' }),
 };
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -100,6 +106,12 @@ const envSchema = z.object({
   BRIDGE_RATE_BURST: int(1, 1_000_000),
   ALLOW_PASSWORD_DATABASE_URL: z.enum(['true', 'false']).transform((v) => v === 'true'),
   MIRROR_TO_LEGACY: z.enum(['true', 'false']).transform((v) => v === 'true'),
+  RECONCILE_EVERY_MINUTES: int(0, 1440),
+  RECONCILE_MARGIN_MINUTES: int(0, 1440),
+  RECONCILE_SETTLE_SECONDS: int(0, 3600),
+  RECONCILE_SINCE_FIELD: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'must be a field name'),
+  RECONCILE_SAMPLE_USERS: int(0, 10_000),
+  PROJECTION_LAG_SECONDS: int(1, 86_400),
   FIREBASE_AUTH_EMULATOR_HOST: z.string().optional(),
   PUBSUB_EMULATOR_HOST: z.string().optional(),
   FIRESTORE_EMULATOR_HOST: z.string().optional(),
@@ -155,6 +167,8 @@ export interface Config {
   rateLimits: Record<'accept' | 'friends' | 'other' | 'read' | 'bridge', { perMinute: number; burst: number }>;
   /** Callable sessions are also queued for legacy Firestore sessions/{docId} (the reverse mirror). */
   mirrorToLegacy: boolean;
+  /** The scheduled reconcile pass: how often (0: off), its window over legacy sessions, its projection sample. */
+  reconcile: { everyMinutes: number; marginMinutes: number; settleSeconds: number; sinceField: string; sampleUsers: number; projectionLagSeconds: number };
   /** Deployed in Google Cloud (not the emulator): the embedded database is never an option. */
   deployed: boolean;
   /** Whether real Google clients may be built here (emulator host set or real credentials). */
@@ -208,6 +222,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bridge: { perMinute: e.BRIDGE_RATE_PER_MINUTE, burst: e.BRIDGE_RATE_BURST },
     },
     mirrorToLegacy: e.MIRROR_TO_LEGACY,
+    reconcile: {
+      everyMinutes: e.RECONCILE_EVERY_MINUTES,
+      marginMinutes: e.RECONCILE_MARGIN_MINUTES,
+      settleSeconds: e.RECONCILE_SETTLE_SECONDS,
+      sinceField: e.RECONCILE_SINCE_FIELD,
+      sampleUsers: e.RECONCILE_SAMPLE_USERS,
+      projectionLagSeconds: e.PROJECTION_LAG_SECONDS,
+    },
     deployed,
     google: {
       firestore: Boolean(e.FIRESTORE_EMULATOR_HOST) || (realCredentials && !demoProject),

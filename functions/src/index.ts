@@ -7,7 +7,7 @@ import { onSchedule } from 'firebase-functions/scheduler';
 // Two triggers whose SDK modules are heavy load them on first use (see lazyTriggers.ts); Firebase
 // Auth's user deletion event exists only as a 1st-gen trigger.
 import { loadedOnFirstCall as load, onAuthUserDeleted, onDocumentCreatedWithAuthContext } from './lazyTriggers';
-import { authUserDeletedOptions, bridgeLegacySessionOptions, callableOptions, finishAccountDeletionsOptions, mirrorLegacySessionsOptions, projectStreakOptions, pruneTablesOptions, relayStreakOutboxOptions } from './triggerOptions';
+import { authUserDeletedOptions, bridgeLegacySessionOptions, callableOptions, finishAccountDeletionsOptions, mirrorLegacySessionsOptions, projectStreakOptions, pruneTablesOptions, reconcileLegacySessionsOptions, relayStreakOutboxOptions } from './triggerOptions';
 
 export const acceptFocusSession = onCall(callableOptions, load(() => import('./callables/acceptFocusSession').then((m) => m.handleAcceptFocusSession)));
 export const getMyStreak = onCall(callableOptions, load(() => import('./callables/getMyStreak').then((m) => m.handleGetMyStreak)));
@@ -21,6 +21,7 @@ export const projectStreak = onMessagePublished(projectStreakOptions, load(() =>
 export const relayStreakOutbox = onSchedule(relayStreakOutboxOptions, load(() => import('./outbox/relayStreakOutbox').then((m) => m.handleRelayStreakOutbox)));
 export const bridgeLegacySession = onDocumentCreatedWithAuthContext(bridgeLegacySessionOptions, load(() => import('./bridge/bridgeLegacySession').then((m) => m.handleBridgeLegacySession)));
 export const pruneTables = onSchedule(pruneTablesOptions, load(() => import('./maintenance/pruneTables').then((m) => m.handlePruneTables)));
+export const reconcileLegacySessions = onSchedule(reconcileLegacySessionsOptions, load(() => import('./reconcile/reconcileLegacySessions').then((m) => m.handleReconcileLegacySessions)));
 export const deleteDataOnAccountDeletion = onAuthUserDeleted(authUserDeletedOptions, load(() => import('./authEvents/handleAuthUserDeleted').then((m) => m.handleAuthUserDeleted)));
 export const finishAccountDeletions = onSchedule(finishAccountDeletionsOptions, load(() => import('./account/finishAccountDeletions').then((m) => m.handleFinishAccountDeletions)));
 export const mirrorLegacySessions = onSchedule(mirrorLegacySessionsOptions, load(() => import('./mirror/mirrorLegacySessions').then((m) => m.handleMirrorLegacySessions)));

@@ -41,5 +41,12 @@ export const finishAccountDeletionsOptions: ScheduleOptions = { schedule: 'every
 /** The reverse mirror (MIRROR_TO_LEGACY): every minute, one instance; overlapping runs are safe (leases). Its time budget stays under the timeout. */
 export const mirrorLegacySessionsOptions: ScheduleOptions = { schedule: 'every 1 minutes', region: params.region, timeoutSeconds: 60, retryCount: 0, maxInstances: 1 };
 
+/**
+ * The reconcile pass: Cloud Scheduler ticks every minute (a schedule cannot be bound to a param) and
+ * the handler runs a pass on the minutes RECONCILE_EVERY_MINUTES picks. One instance: a pass reads
+ * Firestore and writes SQL in bounded batches within the timeout; a missed tick waits for the next.
+ */
+export const reconcileLegacySessionsOptions: ScheduleOptions = { schedule: 'every 1 minutes', region: params.region, timeoutSeconds: 300, retryCount: 0, maxInstances: 1 };
+
 /** Deletion on Firebase Auth account deletion (1st gen, region bound in index.ts): retried until done; two instances bound its connections (deletions are rare). */
 export const authUserDeletedOptions: RuntimeOptions = { failurePolicy: true, timeoutSeconds: 120, maxInstances: 2 };

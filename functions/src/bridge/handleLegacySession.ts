@@ -46,65 +46,11 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
   try {
     const runtime = await deps.runtime();
     nowMs = runtime.now();
-    const data = event.data?.data();
-    // The reverse mirror's copy of a session SQL holds: ingesting it would loop (and count it twice).
-    if (isMirroredSession(data)) {
-      logs.mirrorIgnored({ path });
-      return { status: 'mirrored' };
-    }
-    const location = parseLegacyPath(path) ?? { path, id: event.params.sessionId, collection: 'sessions', parentId: null };
-    const doc = (data ?? {}) as Record<string, unknown>;
-    const userId = typeof doc.userId === 'string' ? doc.userId : null;
-    const zone = typeof doc.timezone === 'string' && doc.timezone !== '' ? null : userId && (await deps.legacyUserTimeZone(runtime, userId));
-    const parsed = parseLegacySession(location, data, {
-      nowMs,
-      maxSessionHours: runtime.config.maxSessionHours,
-      userTimeZone: () => zone ?? undefined,
+    return await ingestLegacySession(runtime, { path, sessionId: event.params.sessionId, data: event.data?.data(), ref: event.data?.ref }, {
+      ...deps,
+      writer: event,
+      rateLimited: true,
     });
-    if (!parsed.ok) return await reject(runtime, parsed.reject);
-
-    const { acceptSession } = await import('../accept/acceptSession');
-    const { sessionId, userId: owner, startMs, endMs, timeZone } = parsed.session;
-    const author = writerMismatch(event, owner);
-    if (author) return await reject(runtime, { path, reason: 'user_mismatch', detail: author, raw: data });
-    try {
-      const result = await acceptSession(
-        runtime.db.pool,
-        { userId: owner, sessionId, session: { startMs, endMs, timeZone }, source: 'bridge' },
-        {
-          qualifySeconds: runtime.config.qualifySeconds,
-          publish: { publisher: runtime.publisher, timeoutMs: runtime.config.publishTimeoutMs },
-          // The token is taken inside the accept's one statement, as the callable's is.
-          rateLimit: rateLimitFor(runtime.config, 'bridge'),
-        },
-      );
-      logs.accepted({ sessionId, userId: owner, duplicate: !result.accepted });
-      return { status: result.accepted ? 'accepted' : 'duplicate', sessionId, userId: owner };
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === 'session/unknown-timezone') {
-        return await reject(runtime, { path, reason: 'invalid_timezone', detail: `time zone ${JSON.stringify(timeZone)} is not known to the database`, raw: data });
-      }
-      const { AccountDeletedError, isDeletedUserRefusal } = await import('../db/AccountDeletedError');
-      if (error instanceof AccountDeletedError || isDeletedUserRefusal(error)) {
-        // Nothing of the deleted user's document is kept, in SQL or in Firestore: the reason and the path are enough.
-        const detail = error instanceof AccountDeletedError ? 'the Firebase Auth account was deleted' : 'the user deleted their data after this session started';
-        const outcome = await reject(runtime, { path, reason: 'deleted_user', detail, raw: null });
-        await event.data?.ref.delete?.();
-        return outcome;
-      }
-      const { RateLimitedError } = await import('../db/RateLimitedError');
-      if (error instanceof RateLimitedError) {
-        return await reject(runtime, { path, reason: 'rate_limited', detail: `more legacy documents of this user than the bridge takes; the next one is taken in ${error.retryAfterSeconds} s`, raw: data });
-      }
-      if (code !== 'session/conflict') throw error;
-      return await reject(runtime, {
-        path,
-        reason: 'conflict',
-        detail: `session ${sessionId} is already stored with other content`,
-        raw: data,
-      });
-    }
   } catch (error) {
     const ageMs = event.time ? nowMs - Date.parse(event.time) : 0;
     const message = (error as Error).message ?? String(error);
@@ -118,6 +64,86 @@ export async function handleLegacySession(event: LegacySessionEvent, deps: Bridg
   }
 }
 
+/** How one legacy document comes in: the trigger's writer and rate limit, or neither (the reconcile pass). */
+export interface IngestOptions extends Pick<BridgeDependencies, 'legacyUserTimeZone'> {
+  /** Who wrote it, where the platform says (the trigger's auth context). */
+  writer?: Pick<LegacySessionEvent, 'authType' | 'authId'>;
+  /** Take the owner's `bridge` rate-limit token (the trigger); the reconcile pass is exempt. */
+  rateLimited?: boolean;
+}
+
+/**
+ * One legacy sessions/{id} document through the write path (source 'bridge'): the bridge trigger's
+ * work, and the only way the reconcile pass ingests a document the bridge missed. The reverse mirror's
+ * copies are left alone; bad data becomes a reject (backfill_rejects, run_id null), a deleted user's
+ * document is deleted too; a transient failure throws.
+ */
+export async function ingestLegacySession(
+  runtime: Runtime,
+  legacy: { path: string; sessionId: string; data: unknown; ref?: { delete?(): Promise<unknown> } },
+  options: IngestOptions = defaultDependencies,
+): Promise<Exclude<BridgeOutcome, { status: 'dropped' }>> {
+  const { path, data } = legacy;
+  // The reverse mirror's copy of a session SQL holds: ingesting it would loop (and count it twice).
+  if (isMirroredSession(data)) {
+    logs.mirrorIgnored({ path });
+    return { status: 'mirrored' };
+  }
+  const location = parseLegacyPath(path) ?? { path, id: legacy.sessionId, collection: 'sessions', parentId: null };
+  const doc = (data ?? {}) as Record<string, unknown>;
+  const userId = typeof doc.userId === 'string' ? doc.userId : null;
+  const zone = typeof doc.timezone === 'string' && doc.timezone !== '' ? null : userId && (await options.legacyUserTimeZone(runtime, userId));
+  const parsed = parseLegacySession(location, data, {
+    nowMs: runtime.now(),
+    maxSessionHours: runtime.config.maxSessionHours,
+    userTimeZone: () => zone ?? undefined,
+  });
+  if (!parsed.ok) return await reject(runtime, parsed.reject);
+
+  const { acceptSession } = await import('../accept/acceptSession');
+  const { sessionId, userId: owner, startMs, endMs, timeZone } = parsed.session;
+  const author = options.writer ? writerMismatch(options.writer, owner) : null;
+  if (author) return await reject(runtime, { path, reason: 'user_mismatch', detail: author, raw: data });
+  try {
+    const result = await acceptSession(
+      runtime.db.pool,
+      { userId: owner, sessionId, session: { startMs, endMs, timeZone }, source: 'bridge' },
+      {
+        qualifySeconds: runtime.config.qualifySeconds,
+        publish: { publisher: runtime.publisher, timeoutMs: runtime.config.publishTimeoutMs },
+        // The token is taken inside the accept's one statement, as the callable's is.
+        rateLimit: options.rateLimited ? rateLimitFor(runtime.config, 'bridge') : undefined,
+      },
+    );
+    logs.accepted({ sessionId, userId: owner, duplicate: !result.accepted });
+    return { status: result.accepted ? 'accepted' : 'duplicate', sessionId, userId: owner };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'session/unknown-timezone') {
+      return await reject(runtime, { path, reason: 'invalid_timezone', detail: `time zone ${JSON.stringify(timeZone)} is not known to the database`, raw: data });
+    }
+    const { AccountDeletedError, isDeletedUserRefusal } = await import('../db/AccountDeletedError');
+    if (error instanceof AccountDeletedError || isDeletedUserRefusal(error)) {
+      // Nothing of the deleted user's document is kept, in SQL or in Firestore: the reason and the path are enough.
+      const detail = error instanceof AccountDeletedError ? 'the Firebase Auth account was deleted' : 'the user deleted their data after this session started';
+      const outcome = await reject(runtime, { path, reason: 'deleted_user', detail, raw: null });
+      await legacy.ref?.delete?.();
+      return outcome;
+    }
+    const { RateLimitedError } = await import('../db/RateLimitedError');
+    if (error instanceof RateLimitedError) {
+      return await reject(runtime, { path, reason: 'rate_limited', detail: `more legacy documents of this user than the bridge takes; the next one is taken in ${error.retryAfterSeconds} s`, raw: data });
+    }
+    if (code !== 'session/conflict') throw error;
+    return await reject(runtime, {
+      path,
+      reason: 'conflict',
+      detail: `session ${sessionId} is already stored with other content`,
+      raw: data,
+    });
+  }
+}
+
 // Principals that are no end user: a server (the Admin SDK of a migration tool) or the platform itself.
 const SERVER_AUTH_TYPES = new Set(['service_account', 'system', 'api_key']);
 
@@ -127,14 +153,14 @@ const SERVER_AUTH_TYPES = new Set(['service_account', 'system', 'api_key']);
  * unauthenticated write is nobody's. Without auth context (the emulator, the plain trigger) the
  * security rules (userId == request.auth.uid) remain the only binding.
  */
-function writerMismatch(event: LegacySessionEvent, owner: string): string | null {
-  if (event.authType === undefined || SERVER_AUTH_TYPES.has(event.authType)) return null;
-  if (event.authType === 'unauthenticated') return 'written without signing in';
-  if (event.authId === undefined || event.authId === owner) return null;
-  return `written by another user than its userId (${event.authType})`;
+function writerMismatch(writer: Pick<LegacySessionEvent, 'authType' | 'authId'>, owner: string): string | null {
+  if (writer.authType === undefined || SERVER_AUTH_TYPES.has(writer.authType)) return null;
+  if (writer.authType === 'unauthenticated') return 'written without signing in';
+  if (writer.authId === undefined || writer.authId === owner) return null;
+  return `written by another user than its userId (${writer.authType})`;
 }
 
-async function reject(runtime: Runtime, r: Reject): Promise<BridgeOutcome> {
+async function reject(runtime: Runtime, r: Reject): Promise<{ status: 'rejected'; reason: Reject['reason'] }> {
   const { storeRejects } = await import('../db/backfillRejects');
   // run_id null: the bridge's rejects belong to no backfill run.
   await storeRejects(runtime.db.pool, null, [r]);

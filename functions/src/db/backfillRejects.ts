@@ -51,3 +51,21 @@ export async function pruneRejects(db: CommonQueryMethods, olderThanDays: number
     returning r.id`);
   return deleted.length;
 }
+
+/** The bridge's rejects (run_id null) of the last `hours` hours by reason, from their partial index (sql/018). */
+export async function bridgeRejectsByReason(db: CommonQueryMethods, hours: number): Promise<Record<string, number>> {
+  const rows = await db.any(sql.type(z.object({ reason: z.string(), n: z.number() }))`
+    select reason, count(*)::int as n from backfill_rejects
+    where run_id is null and created_at >= now() - ${hours}::int * interval '1 hour'
+    group by reason order by reason`);
+  return Object.fromEntries(rows.map((r) => [r.reason, r.n]));
+}
+
+/** Which of these document paths the bridge (or the reconcile pass, through it) already refused. */
+export async function bridgeRejectedPaths(db: CommonQueryMethods, paths: readonly string[]): Promise<Set<string>> {
+  if (paths.length === 0) return new Set();
+  const rows = await db.anyFirst(sql.type(z.object({ path: z.string() }))`
+    select r.document_path as path from backfill_rejects r
+    where coalesce(r.run_id, '') = '' and r.document_path = any (${sql.array([...paths], 'text')})`);
+  return new Set(rows);
+}

@@ -104,3 +104,46 @@ export async function markRunStopped(db: CommonQueryMethods, id: string, status:
       update backfill_runs set status = ${status}, updated_at = now() where id = ${id} and status = 'running' returning id`)
     .catch(() => null);
 }
+
+/** How many documents the run's source held when it started, for its progress (null: the source cannot tell). */
+export async function recordSourceTotal(db: CommonQueryMethods, id: string, total: number | null): Promise<void> {
+  await db.one(sql.type(touched)`update backfill_runs set source_total = ${total}::int8 where id = ${id} returning id`);
+}
+
+export interface RunSummary {
+  id: string;
+  kind: BackfillKind;
+  status: BackfillRunStatus;
+  source: string;
+  options: Record<string, unknown>;
+  counts: BackfillCounts;
+  sourceTotal: number | null;
+  startedAtMs: number;
+  /** The last batch, chunk or status change (every batch commits its counts with it). */
+  updatedAtMs: number;
+  finishedAtMs: number | null;
+}
+
+const summaryRow = z.object({
+  id: z.string(),
+  kind: z.enum(['sessions', 'users', 'friendships']),
+  status: z.enum(['running', 'completed', 'failed', 'interrupted']),
+  source: z.string(),
+  options: z.record(z.unknown()),
+  counts: z.record(z.unknown()),
+  sourceTotal: z.coerce.number().nullable(),
+  startedAtMs: z.coerce.number(),
+  updatedAtMs: z.coerce.number(),
+  finishedAtMs: z.coerce.number().nullable(),
+});
+
+/** The latest `limit` runs, newest first (the table holds one row per run: a few dozen). */
+export async function recentRuns(db: CommonQueryMethods, limit: number): Promise<RunSummary[]> {
+  const rows = await db.any(sql.type(summaryRow)`
+    select id, kind, status, source, options, counts, source_total as "sourceTotal",
+           (extract(epoch from started_at) * 1000)::float8 as "startedAtMs",
+           (extract(epoch from updated_at) * 1000)::float8 as "updatedAtMs",
+           (extract(epoch from finished_at) * 1000)::float8 as "finishedAtMs"
+    from backfill_runs order by started_at desc, id desc limit ${limit}`);
+  return rows.map((r) => ({ ...r, counts: { ...emptyCounts(), ...(r.counts as Partial<BackfillCounts>) } }));
+}

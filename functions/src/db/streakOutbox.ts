@@ -151,3 +151,32 @@ export async function pruneSettledRows(db: CommonQueryMethods, olderThanDays: nu
     returning o.id`);
   return deleted.length;
 }
+
+/** The backlog: pending rows (at most one per user) and the age of the oldest, from the pending index. */
+export async function pendingSummary(db: CommonQueryMethods): Promise<{ pending: number; oldestPendingSeconds: number | null; oldestPendingAtMs: number | null }> {
+  return db.one(sql.type(z.object({ pending: z.number(), oldestPendingSeconds: z.number().nullable(), oldestPendingAtMs: z.coerce.number().nullable() }))`
+    select count(*)::int as pending, floor(extract(epoch from now() - min(created_at)))::int as "oldestPendingSeconds",
+           (extract(epoch from min(created_at)) * 1000)::float8 as "oldestPendingAtMs"
+    from streak_outbox where published_at is null and superseded_at is null`);
+}
+
+/** The newest outbox row's id (0 when empty): marks how far a projection parity pass may sample. */
+export async function highestOutboxId(db: CommonQueryMethods): Promise<string> {
+  return db.oneFirst(sql.type(z.object({ id: z.coerce.string() }))`select coalesce(max(id), 0) as id from streak_outbox`);
+}
+
+/**
+ * Up to `limit` distinct users with an outbox row whose id is in (afterId, upToId], walked in id
+ * order from a random point of that range (and from its start, when that point is too late), over
+ * the primary key: a sample of users whose streak changed then.
+ */
+export async function usersChangedBetween(db: CommonQueryMethods, afterId: string, upToId: string, limit: number): Promise<readonly string[]> {
+  return db.anyFirst(sql.type(z.object({ userId: z.string() }))`
+    with bounds as (select ${afterId}::int8 as lo, ${upToId}::int8 as hi),
+         start as (select lo + floor(random() * greatest(hi - lo, 0))::int8 as at from bounds),
+         walked as (
+           (select o.user_id, o.id, 1 as part from streak_outbox o, bounds b, start s where o.id > s.at and o.id <= b.hi order by o.id limit ${limit * 20})
+           union all
+           (select o.user_id, o.id, 2 as part from streak_outbox o, bounds b, start s where o.id > b.lo and o.id <= s.at order by o.id limit ${limit * 20}))
+    select w.user_id as "userId" from walked w group by w.user_id order by min(w.part), min(w.id) limit ${limit}`);
+}

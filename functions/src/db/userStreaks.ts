@@ -1,4 +1,4 @@
-import { sql, type DatabasePool } from 'slonik';
+import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { EMPTY_STREAK } from '../domain';
 import { toDatabaseError } from './errors';
@@ -31,4 +31,13 @@ export async function readStreak(pool: DatabasePool, userId: string): Promise<St
   } catch (error) {
     throw toDatabaseError(error);
   }
+}
+
+/** The stored streaks of these users, by user id (users never seen are absent). */
+export async function readStreaks(db: CommonQueryMethods, userIds: readonly string[]): Promise<Map<string, StoredStreak>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db.any(sql.type(z.object({ userId: z.string(), streak: storedStreakSchema }))`
+    select s.user_id as "userId", streak_event_payload(s) as streak
+    from user_streaks s where s.user_id = any (${sql.array([...userIds], 'text')})`);
+  return new Map(rows.map((r) => [r.userId, r.streak]));
 }

@@ -64,7 +64,7 @@ describe('the deployable functions codebase', () => {
   it('lists every deployed function with its trigger, region and options', () => {
     const region = '{{ params.FUNCTIONS_REGION }}';
     const e = manifest.endpoints;
-    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'bridgeLegacySession', 'deleteDataOnAccountDeletion', 'deleteMyData', 'exportMyData', 'finishAccountDeletions', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'mirrorLegacySessions', 'projectStreak', 'pruneTables', 'relayStreakOutbox', 'removeFriend']);
+    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'bridgeLegacySession', 'deleteDataOnAccountDeletion', 'deleteMyData', 'exportMyData', 'finishAccountDeletions', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'mirrorLegacySessions', 'projectStreak', 'pruneTables', 'reconcileLegacySessions', 'relayStreakOutbox', 'removeFriend']);
     for (const name of ['acceptFocusSession', 'getMyStreak', 'addFriend', 'removeFriend', 'getFriends', 'getFriendsLeaderboard', 'exportMyData', 'deleteMyData']) {
       expect(e[name]).toMatchObject({
         platform: 'gcfv2',
@@ -90,6 +90,8 @@ describe('the deployable functions codebase', () => {
     expect(e.pruneTables).toMatchObject({ platform: 'gcfv2', region, scheduleTrigger: { schedule: 'every day 03:17' }, maxInstances: 1 });
     expect(e.finishAccountDeletions).toMatchObject({ platform: 'gcfv2', region, scheduleTrigger: { schedule: 'every 5 minutes' }, maxInstances: 1, timeoutSeconds: 300 });
     expect(e.mirrorLegacySessions).toMatchObject({ platform: 'gcfv2', region, scheduleTrigger: { schedule: 'every 1 minutes' }, maxInstances: 1, timeoutSeconds: 60 });
+    // Ticks every minute; RECONCILE_EVERY_MINUTES decides in the handler which ticks run a pass.
+    expect(e.reconcileLegacySessions).toMatchObject({ platform: 'gcfv2', region, scheduleTrigger: { schedule: 'every 1 minutes', retryConfig: { retryCount: 0 } }, maxInstances: 1, timeoutSeconds: 300 });
     expect(e.deleteDataOnAccountDeletion).toMatchObject({
       platform: 'gcfv1',
       region: [region],

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
-import { collection, deleteDoc, doc, getDoc, getDocs, query, setDoc, setLogLevel, Timestamp, updateDoc, where } from 'firebase/firestore';
+import { collection, deleteDoc, doc, getDoc, getDocs, query, serverTimestamp, setDoc, setLogLevel, Timestamp, updateDoc, where } from 'firebase/firestore';
 
 // Denied writes are the point of most tests here; the SDK would warn about each one.
 setLogLevel('silent');
@@ -61,6 +61,7 @@ describe('firestore.rules', () => {
       ['Timestamps only', { userId: 'ada', startTime: start, endTime: end }],
       ['ISO-8601 strings', { userId: 'ada', startTime: '2025-03-01T09:00:00+01:00', endTime: '2025-03-01T09:45:00+01:00' }],
       ['epoch milliseconds', { userId: 'ada', startTime: 1740816000000, endTime: 1740818700000, timezone: 'Asia/Tokyo' }],
+      ['the creation time the reconcile pass reads by, set by the server', { ...valid, createdAt: serverTimestamp() }],
     ])('lets the signed-in owner create a session with %s', async (_, body) => {
       await assertSucceeds(setDoc(doc(as('ada'), 'sessions/s-1'), body));
     });
@@ -77,6 +78,7 @@ describe('firestore.rules', () => {
       ['with a duration that is not a number', { ...valid, durationMinutes: '45' }],
       // Only the server's reverse mirror writes it: a client claiming it would hide its session from the bridge.
       ['carrying the mirror marker', { ...valid, mirroredFromSql: true }],
+      ['with a creation time the device chose', { ...valid, createdAt: Timestamp.fromDate(new Date('2025-03-01T08:00:00Z')) }],
     ])('refuses a session %s', async (_, body) => {
       await assertFails(setDoc(doc(as('ada'), 'sessions/s-2'), body));
     });

@@ -48,7 +48,8 @@ async function main(): Promise<number> {
       databaseUrl,
       // Nothing relays on a schedule here (specs that need the relay tick it), so the immediate publish
       // gets a generous wait on a loaded machine; the outage spec runs its own publisher and timeouts.
-      params: { PUBLISH_TIMEOUT_MS: '5000' },
+      // The reconcile spec samples every user the suite's outbox holds, so the ones it made lag are among them.
+      params: { PUBLISH_TIMEOUT_MS: '5000', RECONCILE_SAMPLE_USERS: '1000' },
       onLine: process.env.EMULATOR_LOG ? (line) => console.log(`  | ${line}`) : undefined,
     });
     supervisor.onStop(stack.stop);

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { createRun, loadRun, markRunStopped, type BackfillKind } from '../../../functions/src/db/backfillRuns';
+import { createRun, loadRun, markRunStopped, recordSourceTotal, type BackfillKind } from '../../../functions/src/db/backfillRuns';
 import { readConfig } from '../../../functions/src/config';
 import { withDatabase } from '../cli/database';
 import { parseCommandLine } from '../cli/flags';
@@ -82,7 +82,10 @@ export async function backfillCommand(argv: readonly string[], hooks: { checkpoi
 
     const rejectsFile = files.rejects ? new RejectsFile(files.rejects) : undefined;
     const began = Date.now();
-    const progress = createProgress({ label: plan.kind, total: await source.total().catch(() => null) });
+    const total = await source.total().catch(() => null);
+    // For the progress `npm run status` shows; a resumed run counts its source again.
+    if (run && !command.dryRun) await recordSourceTotal(db.pool, run.id, total);
+    const progress = createProgress({ label: plan.kind, total });
     let result: BackfillResult;
     try {
       result = await runBackfill({

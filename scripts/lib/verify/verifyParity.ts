@@ -27,7 +27,11 @@ export interface ParityReport {
  * Streams legacy streaks/{userId} documents page by page and compares each page with SQL in one
  * query; memory holds counters, the first `limit` differences and (for files) session counts.
  */
-export async function verifyParity(pool: DatabasePool, source: LegacySource, options: { limit: number; batchSize: number; collection?: string }): Promise<ParityReport> {
+export async function verifyParity(
+  pool: DatabasePool,
+  source: LegacySource,
+  options: { limit: number; batchSize: number; collection?: string; onMismatch?: (entry: ParityReport['differences'][number]) => void },
+): Promise<ParityReport> {
   const streaksCollection = options.collection ?? 'streaks';
   const report: ParityReport = {
     legacyDocuments: 0,
@@ -47,6 +51,8 @@ export async function verifyParity(pool: DatabasePool, source: LegacySource, opt
   const legacySessions = new Map<string, number>();
   const note = (entry: ParityReport['differences'][number]) => {
     if (report.differences.length < options.limit) report.differences.push(entry);
+    // Every real mismatch, whatever --limit says: the caller keeps its own capped sample.
+    if (entry.verdict !== 'legacy_late_data') options.onMismatch?.(entry);
   };
   return pool.connect(async (conn) => {
     await startLegacyUserSet(conn);

@@ -131,3 +131,18 @@ export async function eventuallyWithRelay<T>(read: () => Promise<T>, done: (valu
     }
   }
 }
+
+/**
+ * Runs reconcileLegacySessions once, as Cloud Scheduler does, with a schedule time on a minute its
+ * RECONCILE_EVERY_MINUTES picks (it ticks every minute and runs a pass only on those).
+ */
+export async function tickReconcile(everyMinutes = 10): Promise<void> {
+  const { ports, projectId } = stack();
+  const step = everyMinutes * 60_000;
+  const scheduleTime = new Date(Math.floor(Date.now() / step) * step).toISOString();
+  const response = await fetch(`http://127.0.0.1:${ports.functions}/functions/projects/${projectId}/triggers/us-central1-reconcileLegacySessions-0`, {
+    method: 'POST',
+    headers: { 'X-CloudScheduler-JobName': 'emulator-suite', 'X-CloudScheduler-ScheduleTime': scheduleTime },
+  });
+  if (response.status !== 200) throw new Error(`reconcileLegacySessions answered ${response.status}: ${await response.text()}`);
+}

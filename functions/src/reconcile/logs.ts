@@ -1,0 +1,23 @@
+import { logger } from 'firebase-functions/logger';
+
+const fn = 'reconcileLegacySessions';
+
+// Catalogue of the reconcile pass's log lines: one name per event, one fixed message starting
+// "reconcile:", structured fields. The same shape as bridge/, outbox/ and maintenance/.
+export const logs = {
+  ingestPass(counts: Record<string, number>, window: { from: string; to: string }): void {
+    (counts.missing || counts.failed ? logger.warn : logger.info)('reconcile: legacy sessions checked against SQL', { fn, ...counts, ...window });
+  },
+  projectionPass(counts: Record<string, number>): void {
+    (counts.behind || counts.different ? logger.warn : logger.info)('reconcile: projections compared with SQL', { fn, ...counts });
+  },
+  firestoreOff(): void {
+    logger.warn('reconcile: Firestore is not configured here; no pass runs', { fn });
+  },
+  ingestFailed(f: { path: string; error: string }): void {
+    logger.warn('reconcile: a missing legacy session could not be ingested; the next pass tries again', { fn, ...f });
+  },
+  passFailed(error: unknown): void {
+    logger.error('reconcile: pass failed', { fn, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  },
+};

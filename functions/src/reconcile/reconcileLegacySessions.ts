@@ -1,0 +1,80 @@
+import type { Runtime } from '../runtime';
+import { isPassDue } from './isPassDue';
+import type { LegacySessionWindow } from './legacySessionWindow';
+import type { StreakProjections } from './streakProjections';
+import { logs } from './logs';
+
+// Leaves headroom under the 300 s timeout (triggerOptions.ts) for the projection pass and the bookkeeping.
+const INGEST_BUDGET_MS = 200_000;
+
+export interface ReconcileSources {
+  legacy: LegacySessionWindow;
+  projections: StreakProjections;
+}
+
+export interface ReconcileSummary {
+  ran: boolean;
+  ingest?: Record<string, number>;
+  projection?: Record<string, number>;
+}
+
+/**
+ * reconcileLegacySessions: Cloud Scheduler calls it every minute; on the minutes RECONCILE_EVERY_MINUTES
+ * picks (never when 0) it runs one pass of each kind and records both in SQL, where `npm run status` shows them.
+ */
+export async function handleReconcileLegacySessions(event: { scheduleTime?: string }): Promise<void> {
+  const { getRuntime } = await import('../runtime');
+  const runtime = await getRuntime();
+  const scheduleTimeMs = event.scheduleTime ? Date.parse(event.scheduleTime) : runtime.now();
+  if (!isPassDue(scheduleTimeMs, runtime.config.reconcile.everyMinutes)) return;
+  if (!runtime.config.google.firestore) return logs.firestoreOff();
+  const { firestoreReconcileSources } = await import('../firebase/reconcileSources');
+  try {
+    await reconcilePass(runtime, await firestoreReconcileSources(runtime.config));
+  } catch (error) {
+    logs.passFailed(error);
+    throw error;
+  }
+}
+
+/** One pass of each kind against these sources, each recorded as it ends; the hourly rollup and an outbox sample are kept on the way. */
+export async function reconcilePass(runtime: Runtime, sources: ReconcileSources): Promise<ReconcileSummary> {
+  const [{ latestParityPasses, recordParityPass }, { ingestLegacySession }, { checkIngestParity }, { checkProjectionParity }] = await Promise.all([
+    import('../db/parityPasses'),
+    import('../bridge/handleLegacySession'),
+    import('./checkIngestParity'),
+    import('./checkProjectionParity'),
+  ]);
+  const { pool } = runtime.db;
+  const { reconcile, retentionDays } = runtime.config;
+
+  const [previousIngest] = await latestParityPasses(pool, 'ingest');
+  const ingest = await checkIngestParity(runtime, sources.legacy, {
+    previousWindowToMs: previousIngest?.windowToMs ?? null,
+    marginMs: reconcile.marginMinutes * 60_000,
+    settleMs: reconcile.settleSeconds * 1000,
+    timeBudgetMs: INGEST_BUDGET_MS,
+    ingest: (rt, legacy) => ingestLegacySession(rt, legacy),
+  });
+  await recordParityPass(pool, ingest, retentionDays);
+  logs.ingestPass(ingest.counts, { from: new Date(ingest.windowFromMs!).toISOString(), to: new Date(ingest.windowToMs!).toISOString() });
+
+  const projection = await checkProjectionParity(runtime, sources.projections, {
+    previous: await latestParityPasses(pool, 'projection', 2),
+    sampleUsers: reconcile.sampleUsers,
+    lagMs: reconcile.projectionLagSeconds * 1000,
+  });
+  await recordParityPass(pool, projection, retentionDays);
+  logs.projectionPass(projection.counts);
+
+  await keepStatusRollups(runtime);
+  return { ran: true, ingest: ingest.counts, projection: projection.counts };
+}
+
+/** The status's hourly session counts and outbox samples stay current while nobody runs the status. */
+async function keepStatusRollups(runtime: Runtime): Promise<void> {
+  const [{ rollUpSessionHours }, { recordStatusSample }, { pendingSummary }] = await Promise.all([import('../db/sessionHours'), import('../db/statusSamples'), import('../db/streakOutbox')]);
+  await rollUpSessionHours(runtime.db.pool);
+  const { pending, oldestPendingSeconds } = await pendingSummary(runtime.db.pool);
+  await recordStatusSample(runtime.db.pool, { outboxPending: pending, oldestPendingSeconds: oldestPendingSeconds === null ? null : Math.max(0, oldestPendingSeconds) });
+}
