@@ -7,6 +7,7 @@ import { rollUpSessionHours, sessionHoursSince } from '../../functions/src/db/se
 import { createTestDatabase, startEmbeddedServerProcess, type TestDatabase } from '../../functions/test/support/testDatabase';
 import { createScratchDatabase } from '../lib/migrate/scratchDatabase';
 import { parseConditions } from '../lib/status/failOn';
+import { runbookSteps } from '../lib/status/runbookSteps';
 import { statusSchema, type Status } from '../lib/status/readStatus';
 import { runScript } from './support/runScript';
 import { emptyTables } from './support/snapshot';
@@ -46,7 +47,7 @@ describe('npm run status on a database mid-migration', () => {
   });
 
   it('prints one JSON object with every section and no problem', () => {
-    expect(Object.keys(status)).toEqual(['at', 'database', 'migrations', 'sessions', 'rejects', 'backfill', 'verify', 'parity', 'outbox', 'problems', 'steps']);
+    expect(Object.keys(status)).toEqual(['at', 'database', 'migrations', 'sessions', 'rejects', 'backfill', 'verify', 'parity', 'outbox', 'mirror', 'problems', 'steps']);
     expect(status.problems).toEqual([]);
     expect(status.migrations).toEqual({ pending: 0, files: [] });
   });
@@ -107,6 +108,30 @@ describe('npm run status on a database mid-migration', () => {
     expect(status.outbox!.history[status.outbox!.history.length - 1]!.pending).toBe(2);
   });
 
+  it('shows the reverse mirror: on, what legacy Firestore still lacks, and the failing write', () => {
+    expect(status.mirror).toMatchObject({ enabled: true, pending: 2, failing: 1, uncovered: 0, lastError: '14 UNAVAILABLE: seeded', lastPass: { claimed: 1, written: 0, failed: 1, compensated: 0 } });
+    expect(status.mirror!.lagSeconds).toBeGreaterThanOrEqual(150);
+    expect(status.mirror!.seenAgeSeconds).toBeGreaterThanOrEqual(30);
+    expect(status.steps[7]!.figures.join('\n')).toMatch(/^reverse mirror: on, 2 pending, lag \d+ s, FAILING 1: 14 UNAVAILABLE: seeded, last run \d+ s ago$/m);
+  });
+
+  it('marks step 8 by the mirror: off says there is no way back, a mirror behind or not running needs attention', () => {
+    const step8 = (mirror: Partial<NonNullable<Status['mirror']>> | null) => {
+      const [step] = runbookSteps({ ...status, mirror: mirror && { ...status.mirror!, failing: 0, lastError: null, uncovered: 0, ...mirror } }).filter((s) => s.step === 8);
+      return { state: step!.state, mirror: step!.figures.find((f) => f.startsWith('reverse mirror') || f.startsWith('mirror'))! };
+    };
+    expect(step8({ enabled: false, pending: 0, lagSeconds: 0 })).toEqual({ state: 'done', mirror: expect.stringMatching(/^reverse mirror: off \(no way back/) });
+    expect(step8({ enabled: true, pending: 0, lagSeconds: 0, seenAgeSeconds: 30 })).toEqual({ state: 'done', mirror: 'reverse mirror: on, 0 pending, lag 0 s, last run 30 s ago' });
+    expect(step8({ enabled: true, pending: 3, lagSeconds: 400, seenAgeSeconds: 30 }).state).toBe('attention');
+    // On, but callable sessions from before it was on were never queued: the way back is not whole.
+    expect(step8({ enabled: true, pending: 0, lagSeconds: 0, seenAgeSeconds: 30, uncovered: 7 }).state).toBe('attention');
+    expect(step8({ enabled: false, pending: 0, lagSeconds: 0, uncovered: 7 }).state).toBe('done');
+    // Work pending and no run for ten minutes: the scheduled function is not running.
+    expect(step8({ enabled: true, pending: 3, lagSeconds: 20, seenAgeSeconds: 600 }).state).toBe('attention');
+    expect(step8({ enabled: null, seenAgeSeconds: null })).toEqual({ state: 'done', mirror: 'reverse mirror: no mirrorLegacySessions run recorded yet' });
+    expect(step8(null)).toEqual({ state: 'attention', mirror: 'mirror: could not be read (see problems)' });
+  });
+
   it("works out README's runbook steps from the figures", () => {
     expect(status.steps.map((s) => [s.step, s.title, s.state])).toEqual([
       [1, 'Deploy', 'done'],
@@ -116,7 +141,8 @@ describe('npm run status on a database mid-migration', () => {
       [5, 'Catch up', 'done'],
       [6, 'Verify', 'attention'],
       [7, 'Reproject', 'attention'],
-      [8, 'Switch apps to the callables', 'done'],
+      // More callable than bridge sessions, but a mirror write keeps failing: the way back is not whole.
+      [8, 'Switch apps to the callables', 'attention'],
       [9, 'Close legacy writes', 'waiting'],
     ]);
     expect(status.steps[3]!.figures.join('\n')).toMatch(/sessions run sessions-2 shard 2\/3: STALLED/);
@@ -139,7 +165,10 @@ describe('npm run status on a database mid-migration', () => {
       'fail-on stalled: stalled runs: sessions-2',
       expect.stringMatching(/^fail-on outbox-age>60: the oldest pending row is \d+ s old$/),
     ]);
-    const quiet = await statusJson(db, ['--fail-on', 'pending-migrations,outbox-age>3600,rejects>10,different']);
+    const lagging = await statusJson(db, ['--fail-on', 'mirror-lag>60']);
+    expect(lagging.code).toBe(1);
+    expect(lagging.stderr.trim()).toMatch(/^fail-on mirror-lag>60: legacy Firestore lacks sessions for \d+ s \(2 pending\)$/);
+    const quiet = await statusJson(db, ['--fail-on', 'pending-migrations,outbox-age>3600,rejects>10,different,mirror-lag>3600']);
     expect(quiet.code).toBe(0);
     expect(quiet.stderr).toBe('');
   });
@@ -246,7 +275,7 @@ describe('verify stores each result in SQL', () => {
       const empty = statusSchema.parse(JSON.parse(run.stdout));
       expect(empty.migrations!.pending).toBeGreaterThanOrEqual(13);
       expect(empty.steps[0]).toMatchObject({ title: 'Deploy', state: 'attention' });
-      expect(empty.problems.map((p) => p.section)).toEqual(['sessions', 'rejects', 'backfill', 'verify', 'parity', 'outbox']);
+      expect(empty.problems.map((p) => p.section)).toEqual(['sessions', 'rejects', 'backfill', 'verify', 'parity', 'outbox', 'mirror']);
     } finally {
       await bare.drop();
     }

@@ -89,3 +89,16 @@ export async function sessionTotalsBySource(db: CommonQueryMethods): Promise<rea
     group by t.source
     order by t.source`);
 }
+
+/**
+ * Sessions of `source` that arrived before the end of the hour holding `beforeMs`: an upper bound of
+ * those that arrived before that instant (the hour it falls in is counted whole), from the rollup and,
+ * past the watermark, the created_at index.
+ */
+export async function sessionsArrivedBefore(db: CommonQueryMethods, source: string, beforeMs: number): Promise<number> {
+  const hourEnd = sql.fragment`date_trunc('hour', to_timestamp(${beforeMs}::float8 / 1000), 'UTC') + interval '1 hour'`;
+  return db.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`
+    select coalesce((select sum(h.sessions) from session_hours h where h.source = ${source} and h.hour < ${hourEnd}), 0)
+         + (select count(*) from focus_sessions f
+            where f.source = ${source} and f.created_at >= (select w.until from session_hours_watermark w) and f.created_at < ${hourEnd}) as n`);
+}

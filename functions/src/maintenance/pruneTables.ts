@@ -12,6 +12,8 @@ export interface PruneOptions {
 export interface PruneSummary {
   outboxRows: number;
   rejects: number;
+  /** Reverse-mirror rows whose documents were written (they stay in Firestore). */
+  mirrorRows: number;
   /** Rate-limit buckets idle for a day (IDLE_BUCKET_HOURS). */
   rateLimits: number;
   /** False when the time budget ran out with rows left to delete. */
@@ -23,23 +25,25 @@ export interface PruneSummary {
 const TIME_BUDGET_MS = 400_000;
 
 /**
- * Deletes outbox rows published or superseded, and backfill rejects recorded, more than
- * `retentionDays` ago, in bounded batches, then rate-limit buckets idle for a day. Pending outbox
- * rows are kept whatever their age.
+ * Deletes outbox rows published or superseded, backfill rejects recorded and reverse-mirror rows
+ * written more than `retentionDays` ago, in bounded batches, then rate-limit buckets idle for a day. Pending outbox
+ * and mirror rows are kept whatever their age.
  */
 export async function pruneTables(db: CommonQueryMethods, options: PruneOptions): Promise<PruneSummary> {
-  const [{ pruneSettledRows }, { pruneRejects }, { pruneIdleRateLimits }] = await Promise.all([
+  const [{ pruneSettledRows }, { pruneRejects }, { pruneMirroredRows }, { pruneIdleRateLimits }] = await Promise.all([
     import('../db/streakOutbox'),
     import('../db/backfillRejects'),
+    import('../db/legacyMirror'),
     import('../db/rateLimits'),
   ]);
   const batchSize = options.batchSize ?? 1000;
   const timeBudgetMs = options.timeBudgetMs ?? TIME_BUDGET_MS;
   const started = Date.now();
-  const summary: PruneSummary = { outboxRows: 0, rejects: 0, rateLimits: 0, complete: true, durationMs: 0 };
-  const tables: Array<[keyof Pick<PruneSummary, 'outboxRows' | 'rejects'>, (db: CommonQueryMethods, days: number, limit: number) => Promise<number>]> = [
+  const summary: PruneSummary = { outboxRows: 0, rejects: 0, mirrorRows: 0, rateLimits: 0, complete: true, durationMs: 0 };
+  const tables: Array<[keyof Pick<PruneSummary, 'outboxRows' | 'rejects' | 'mirrorRows'>, (db: CommonQueryMethods, days: number, limit: number) => Promise<number>]> = [
     ['outboxRows', pruneSettledRows],
     ['rejects', pruneRejects],
+    ['mirrorRows', pruneMirroredRows],
   ];
   for (const [key, prune] of tables) {
     for (;;) {

@@ -66,10 +66,15 @@ export async function mirrorLegacySessions(db: CommonQueryMethods, mirror: Legac
   return summary;
 }
 
-/** mirrorLegacySessions: the scheduled job of the reverse mirror (MIRROR_TO_LEGACY). */
+/**
+ * mirrorLegacySessions: the scheduled job of the reverse mirror (MIRROR_TO_LEGACY). It runs whether or
+ * not the mirror is on: rows queued while it was on still get written after it is turned off, and each
+ * run records the param's value for the status.
+ */
 export async function handleMirrorLegacySessions(): Promise<void> {
   // Loaded here, not at import: slonik and firebase-admin are heavy and every function loads index.js.
   const { getRuntime } = await import('../runtime');
+  const { recordMirrorPass } = await import('../db/legacyMirror');
   const runtime = await getRuntime();
   if (!runtime.config.google.firestore) {
     logs.passSkipped({ reason: 'no Firestore emulator host or credentials' });
@@ -77,5 +82,7 @@ export async function handleMirrorLegacySessions(): Promise<void> {
   }
   const { createLegacySessionMirror } = await import('../firebase/legacySessionMirror');
   const summary = await mirrorLegacySessions(runtime.db.pool, await createLegacySessionMirror(runtime.config));
+  const { claimed, written, failed, compensated } = summary;
+  await recordMirrorPass(runtime.db.pool, runtime.config.mirrorToLegacy, { claimed, written, failed, compensated });
   if (summary.claimed > 0) logs.passCompleted(summary);
 }

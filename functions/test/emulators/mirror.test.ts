@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { AppClient } from '../../../scripts/lib/stack/appClient';
 import { handleBridgeLegacySession } from '../../src/bridge/bridgeLegacySession';
 import { readConfig } from '../../src/config';
+import { mirrorSummary } from '../../src/db/legacyMirror';
 import type { Database } from '../../src/db/pool';
 import { acceptFocusSession } from '../../src/index';
 import { MIRROR_MARKER, mirrorDocumentId } from '../../src/legacy';
@@ -73,6 +74,12 @@ describe('the reverse mirror through the emulators', () => {
       timezone: 'Europe/Paris',
       [MIRROR_MARKER]: true,
     });
+
+    // The status's view: the emulated functions run with the param off, and nothing of this session is pending.
+    const seen = await mirrorSummary(db.pool);
+    expect(seen).toMatchObject({ enabled: false, lastPass: expect.objectContaining({ failed: 0 }) });
+    expect(Date.now() - seen.seenAtMs!).toBeLessThan(60_000);
+    expect(await db.pool.oneFirst(sql.type(z.object({ m: z.boolean() }))`select mirrored_at is not null as m from legacy_mirror where user_id = ${uid}`)).toBe(true);
 
     // What the trigger would hand the bridge for this document, where it is wired: the real document.
     const snapshot = await adminFirestore().doc(path).get();

@@ -47,6 +47,23 @@ describe('pruneTables', () => {
     await expect(pruneTables(db.pool, { retentionDays: 30, batchSize: 2 })).resolves.toMatchObject({ outboxRows: 0, rejects: 0, complete: true });
   });
 
+  it('deletes reverse-mirror rows written longer ago than the retention, never a pending one however old', async () => {
+    await db.pool.query(sql.unsafe`insert into users (id) values ('eve') on conflict do nothing`);
+    await db.pool.query(sql.unsafe`
+      insert into focus_sessions (user_id, session_id, start_time, end_time, timezone, source)
+      select 'eve', 's' || i, timestamptz '2025-01-01T08:00Z' + i * interval '1 hour', timestamptz '2025-01-01T08:30Z' + i * interval '1 hour', 'UTC', 'callable'
+      from generate_series(1, 4) i`);
+    await db.pool.query(sql.unsafe`
+      insert into legacy_mirror (user_id, session_id, queued_at, mirrored_at) values
+        ('eve', 's1', now() - interval '50 days', now() - interval '40 days'),
+        ('eve', 's2', now() - interval '50 days', now() - interval '31 days'),
+        ('eve', 's3', now() - interval '50 days', now() - interval '2 days'),
+        ('eve', 's4', now() - interval '90 days', null)`);
+    await expect(pruneTables(db.pool, { retentionDays: 30, batchSize: 1 })).resolves.toMatchObject({ mirrorRows: 2, complete: true });
+    const left = await db.pool.anyFirst(sql.type(z.object({ session_id: z.string() }))`select session_id from legacy_mirror where user_id = 'eve' order by session_id`);
+    expect(left).toEqual(['s3', 's4']);
+  });
+
   it('stops at its time budget and says the run is incomplete', async () => {
     await db.pool.query(sql.unsafe`insert into users (id) values ('dan') on conflict do nothing`);
     for (let v = 1; v <= 3; v++) await outboxRow('dan', v, 'published', 60);

@@ -91,6 +91,43 @@ describe('the reverse mirror', () => {
     expect(mirror.documents.has(mirrorDocumentId(u, 'down'))).toBe(true);
   });
 
+  it('gives two runs at once different rows: a claimed row is leased, not written twice', async () => {
+    const u = user();
+    for (const id of ['r1', 'r2', 'r3', 'r4', 'r5']) await accept(u, id);
+    const mirror = new InMemoryLegacySessionMirror();
+    const writes: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let firstWriting!: () => void;
+    const writing = new Promise<void>((resolve) => (firstWriting = resolve));
+    // The first run holds its batch in Firestore until the second run has claimed and written its own.
+    const slow: LegacySessionMirror = {
+      write: async (sessions) => {
+        writes.push(...sessions.map((x) => x.sessionId));
+        firstWriting();
+        await released;
+        await mirror.write(sessions);
+      },
+      remove: (sessions) => mirror.remove(sessions),
+    };
+    const fast: LegacySessionMirror = {
+      write: async (sessions) => {
+        writes.push(...sessions.map((x) => x.sessionId));
+        await mirror.write(sessions);
+      },
+      remove: (sessions) => mirror.remove(sessions),
+    };
+    const first = mirrorLegacySessions(db.pool, slow, { batchSize: 3 });
+    await writing;
+    const second = await mirrorLegacySessions(db.pool, fast, { batchSize: 3 });
+    release();
+    const summaries = [await first, second];
+    expect(summaries.map((x) => x.written)).toEqual([3, 2]);
+    expect(writes.sort()).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
+    expect((await queued(u)).every((row) => row.mirrored)).toBe(true);
+    expect(mirror.documents.size).toBe(5);
+  });
+
   it('never leaves the mirror of a session whose user was deleted while the pass wrote it', async () => {
     const u = user();
     await accept(u, 'gone');

@@ -87,6 +87,11 @@ export const CONDITIONS: Record<string, ConditionSpec> = {
     threshold: true,
     check: (s, t) => (!s.parity ? unread('parity') : s.parity.projection.different > t ? `${s.parity.projection.different} projections different` : null),
   },
+  'mirror-lag': {
+    description: 'the oldest callable session waiting for the reverse mirror is more than N seconds old',
+    threshold: true,
+    check: (s, t) => (!s.mirror ? unread('mirror') : s.mirror.lagSeconds > t ? `legacy Firestore lacks sessions for ${s.mirror.lagSeconds} s (${s.mirror.pending} pending)` : null),
+  },
   'parity-age': {
     description: 'no reconcile pass of either kind in the last N seconds',
     threshold: true,

@@ -25,6 +25,8 @@ const ago = (seconds: number | null) => {
 };
 const unread = (section: string) => `${section}: could not be read (see problems)`;
 const WEEK_MS = 7 * 86_400_000;
+/** A mirror this far behind, or not run for this long with work pending, needs a look. */
+const MIRROR_LAG_ATTENTION_SECONDS = 300;
 
 function runLine(run: BackfillRunStatus): string {
   const c = run.counts as Record<string, unknown>;
@@ -123,12 +125,37 @@ export function runbookSteps(s: SectionsStatus): Step[] {
     } else figures.push(unread('parity'));
     add('Reproject', state, figures);
   }
-  // 8. Switch apps to the callables: callable rises as bridge falls
-  if (!sessions) add('Switch apps to the callables', 'attention', [unread('sessions')]);
-  else {
-    const callable = source('last24h', 'callable');
-    const bridge = source('last24h', 'bridge');
-    add('Switch apps to the callables', callable > 0 && callable >= bridge ? 'done' : 'waiting', [`last 24 h: callable ${n(callable)}, bridge ${n(bridge)} (callable in all: ${n(source('bySource', 'callable'))})`]);
+  // 8. Switch apps to the callables: callable rises as bridge falls (with the mirror on, the way back stays open)
+  {
+    const figures: string[] = [];
+    let state: StepState = 'waiting';
+    if (sessions) {
+      const callable = source('last24h', 'callable');
+      const bridge = source('last24h', 'bridge');
+      figures.push(`last 24 h: callable ${n(callable)}, bridge ${n(bridge)} (callable in all: ${n(source('bySource', 'callable'))})`);
+      if (callable > 0 && callable >= bridge) state = 'done';
+    } else {
+      figures.push(unread('sessions'));
+      state = 'attention';
+    }
+    const m = s.mirror;
+    if (!m) {
+      figures.push(unread('mirror'));
+      state = 'attention';
+    } else if (m.enabled === null) figures.push('reverse mirror: no mirrorLegacySessions run recorded yet');
+    else {
+      const lagging = m.pending > 0 && m.lagSeconds > MIRROR_LAG_ATTENTION_SECONDS;
+      const gone = m.pending > 0 && (m.seenAgeSeconds ?? 0) > MIRROR_LAG_ATTENTION_SECONDS;
+      figures.push(
+        `reverse mirror: ${m.enabled ? 'on' : 'off (no way back: sessions of the callables are not written to legacy Firestore)'}, ` +
+          `${n(m.pending)} pending, lag ${n(m.lagSeconds)} s${m.failing ? `, FAILING ${n(m.failing)}: ${m.lastError ?? ''}` : ''}, last run ${ago(m.seenAgeSeconds)}`,
+      );
+      if (m.enabled && m.uncovered > 0) {
+        figures.push(`  at most ${n(m.uncovered)} callable sessions arrived before the mirror covered them (${m.coveredSince ?? 'off'}): npm run mirror -- --all queues them`);
+      }
+      if (lagging || gone || m.failing > 0 || (m.enabled && m.uncovered > 0)) state = 'attention';
+    }
+    add('Switch apps to the callables', state, figures);
   }
   // 9. Close legacy writes: no bridge session for a week
   if (!sessions) add('Close legacy writes', 'attention', [unread('sessions')]);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backfillSchema, readBackfill } from './backfillSection';
 import { migrationsSchema, readMigrations } from './migrationsSection';
+import { mirrorSchema, readMirror } from './mirrorSection';
 import { outboxSchema, readOutbox } from './outboxSection';
 import { paritySchema, readParity } from './paritySection';
 import { readRejects, rejectsSchema } from './rejectsSection';
@@ -10,7 +11,7 @@ import type { StatusContext } from './statusContext';
 
 /**
  * Every section of the status, in one place: its key in the JSON, its schema and its reader. A new
- * section (the reverse mirror's, say) is one module with a schema and a reader, registered here; the
+ * section is one module with a schema and a reader, registered here; the
  * text, the page and --fail-on then name it by its key. Each reader fails alone: a section it cannot
  * read is null in the status and listed under `problems`, the others are still shown.
  */
@@ -22,6 +23,7 @@ export const SECTIONS = {
   verify: { schema: verifySchema, read: readVerify },
   parity: { schema: paritySchema, read: readParity },
   outbox: { schema: outboxSchema, read: readOutbox },
+  mirror: { schema: mirrorSchema, read: readMirror },
 } as const satisfies Record<string, { schema: z.ZodTypeAny; read: (ctx: StatusContext) => Promise<unknown> }>;
 
 export type SectionKey = keyof typeof SECTIONS;

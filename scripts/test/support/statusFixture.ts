@@ -1,6 +1,7 @@
 import { sql, type DatabasePool } from 'slonik';
 import { storeRejects } from '../../../functions/src/db/backfillRejects';
 import { createRun, emptyCounts, finishRun, recordSourceTotal, saveProgress } from '../../../functions/src/db/backfillRuns';
+import { recordMirrorPass } from '../../../functions/src/db/legacyMirror';
 import { recordParityPass } from '../../../functions/src/db/parityPasses';
 import { recordVerifyResult } from '../../../functions/src/db/verifyResults';
 
@@ -34,7 +35,8 @@ export interface SeededStatus {
  * A database as it looks mid-migration: three days of sessions of every source (arrived over those
  * days: created_at is set, and the rollup's watermark is moved back so the status counts them), bridge
  * rejects, backfill runs (completed, running with progress, stalled, a catch-up), two verify results, a
- * pass of each parity kind, a pending outbox and its samples over the three days.
+ * pass of each parity kind, a pending outbox and its samples over the three days, and the reverse
+ * mirror on with three callable sessions written and two pending, one of them failing.
  */
 export async function seedStatus(pool: DatabasePool, nowMs: number): Promise<SeededStatus> {
   const current = floorHour(nowMs);
@@ -117,5 +119,16 @@ export async function seedStatus(pool: DatabasePool, nowMs: number): Promise<See
     insert into status_samples (sampled_at, outbox_pending, oldest_pending_seconds)
     select now() - i * interval '30 minutes', (i % 24) * 3 + (case when i between 100 and 110 then 200 else 0 end), (i % 7) * 10
     from generate_series(1, 143) i`);
+
+  await pool.query(sql.unsafe`
+    insert into legacy_mirror (user_id, session_id, queued_at, mirrored_at, attempts, last_error, next_attempt_at)
+    select user_id, session_id,
+           now() - (case when n <= 3 then 3600 when n = 4 then 150 else 20 end) * interval '1 second',
+           case when n <= 3 then now() - interval '59 minutes' end,
+           case when n = 4 then 2 else 0 end, case when n = 4 then '14 UNAVAILABLE: seeded' end, now()
+    from (select user_id, session_id, row_number() over (order by session_id) as n from focus_sessions where source = 'callable') f
+    where n <= 5`);
+  await recordMirrorPass(pool, true, { claimed: 1, written: 0, failed: 1, compensated: 0 });
+  await pool.query(sql.unsafe`update mirror_state set seen_at = now() - interval '30 seconds', covered_since = now() - interval '80 hours'`);
   return { bySource, last24h, hourly, rejects };
 }

@@ -158,6 +158,12 @@
     }
   }
 
+  function renderMirror(mirror) {
+    if (!mirror) return;
+    $('mirror-enabled').textContent = mirror.enabled === null ? 'never run' : mirror.enabled ? 'on' : 'off (no way back)';
+    $('mirror-enabled').className = mirror.enabled ? '' : 'stale';
+  }
+
   function render(status) {
     $('meta').textContent = `${status.database} · as of ${status.at} · refreshed every ${refreshMs / 1000} s`;
     renderSteps(status);
@@ -166,6 +172,7 @@
     renderRejects(status.rejects);
     renderRuns(status.backfill);
     renderParity(status.parity, status.verify);
+    renderMirror(status.mirror);
     $('problems').hidden = status.problems.length === 0;
     $('problem-list').replaceChildren(...status.problems.map((p) => el('li', { textContent: `${p.section}: ${p.message}` })));
     // Last, so the rows drawn above get their numbers too.
