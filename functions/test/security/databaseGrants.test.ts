@@ -14,9 +14,15 @@ import { addFriendship, listFriends, removeFriendship } from '../../src/db/frien
 import { readBoard } from '../../src/db/friendsLeaderboard';
 import { connect, type Database } from '../../src/db/pool';
 import { takeRateToken } from '../../src/db/rateLimits';
+import { recordMirrorPass } from '../../src/db/legacyMirror';
+import { latestParityPasses, recordParityPass } from '../../src/db/parityPasses';
+import { rollUpSessionHours } from '../../src/db/sessionHours';
+import { recordStatusSample } from '../../src/db/statusSamples';
+import { pendingSummary } from '../../src/db/streakOutbox';
 import { readStreak } from '../../src/db/userStreaks';
 import type { AccountDocuments } from '../../src/firebase/accountDocuments';
 import { pruneTables } from '../../src/maintenance/pruneTables';
+import { mirrorLegacySessions } from '../../src/mirror/mirrorLegacySessions';
 import { InMemoryPublisher } from '../../src/outbox/InMemoryPublisher';
 import { logs as outboxLogs } from '../../src/outbox/logs';
 import { relayOutbox } from '../../src/outbox/relayOutbox';
@@ -87,6 +93,7 @@ function readmeGrants(role: string): string {
     const accept = (userId: string, sessionId: string, day: number, source: 'callable' | 'bridge' = 'callable') =>
       acceptSession(pool, { userId, sessionId, session: { startMs: start + day * 86_400_000, endMs: start + day * 86_400_000 + 40 * 60_000, timeZone: 'UTC' }, source }, {
         qualifySeconds: 1800,
+        mirror: source === 'callable',
         publish: { publisher, timeoutMs: 500 },
         rateLimit: rateLimitFor(config, source === 'bridge' ? 'bridge' : 'acceptFocusSession'),
       });
@@ -109,6 +116,17 @@ function readmeGrants(role: string): string {
     expect((await exportSessionsPage(pool, 'ann', null)).sessions).toHaveLength(2);
 
     await relayOutbox(pool, publisher, { publishTimeoutMs: 500 });
+    const mirrored: string[] = [];
+    const mirror = { write: async (rows: readonly { sessionId: string }[]) => void mirrored.push(...rows.map((r) => r.sessionId)), remove: async () => undefined };
+    await expect(mirrorLegacySessions(pool, mirror)).resolves.toMatchObject({ written: 2 });
+    expect(mirrored.sort()).toEqual(['a1', 'a2']);
+    await recordMirrorPass(pool, true, { claimed: 2, written: 2, failed: 0, compensated: 0 });
+    await recordParityPass(pool, { kind: 'projection', startedAtMs: Date.now(), outboxHighId: '1', counts: { sampled: 1, behind: 1 }, samples: [{ userId: 'ann', finding: 'behind', detail: {} }] }, 30);
+    expect(await latestParityPasses(pool, 'projection')).toHaveLength(1);
+    await rollUpSessionHours(pool);
+    await recordStatusSample(pool, { outboxPending: (await pendingSummary(pool)).pending, oldestPendingSeconds: null });
+    // verify runs as an operator; its findings name users, so a deletion by the functions removes them.
+    await asOwner(`insert into verify_results (id, source, counts) values (1, 'test', '{}'); insert into verify_mismatches values (1, 'ann', 'differs', '{}')`);
     const store = new InMemoryStreakStore();
     const documents: AccountDocuments = { deleteLegacy: async () => ({ sessions: 0, user: false }), countLegacy: async () => ({ sessions: 0, user: false }), writeTombstone: (u, f) => store.writeTombstone(u, f) };
     await deleteAccount('ben', { db: pool, documents, now: Date.now, by: 'test' });
@@ -117,6 +135,9 @@ function readmeGrants(role: string): string {
     await expect(finishAccountDeletions(pool, documents)).resolves.toMatchObject({ done: 1 });
     await expect(accept('ann', 'a3', 2)).rejects.toMatchObject({ name: 'AccountDeletedError' });
     await pruneTables(pool, { retentionDays: 30 });
+    for (const table of ['legacy_mirror', 'parity_samples', 'verify_mismatches']) {
+      expect(await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`select count(*)::int as n from ${sql.identifier([table])} where user_id = 'ann'`)).toBe(0);
+    }
   });
 
   it.each([
