@@ -52,7 +52,7 @@ export async function pruneRejects(db: CommonQueryMethods, olderThanDays: number
   return deleted.length;
 }
 
-/** The bridge's rejects (run_id null) of the last `hours` hours by reason, from their partial index (sql/018). */
+/** The bridge's rejects (run_id null) of the last `hours` hours by reason, from their partial index (sql/015). */
 export async function bridgeRejectsByReason(db: CommonQueryMethods, hours: number): Promise<Record<string, number>> {
   const rows = await db.any(sql.type(z.object({ reason: z.string(), n: z.number() }))`
     select reason, count(*)::int as n from backfill_rejects

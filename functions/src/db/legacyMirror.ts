@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { toDatabaseError } from './errors';
 import type { SessionKey } from './focusSessions';
 
-// The legacy_mirror table (sql/migrations/031): callable sessions to write to legacy Firestore
+// The legacy_mirror table (sql/migrations/018): callable sessions to write to legacy Firestore
 // sessions/{docId}. accept_session queues a row in the accept's transaction (MIRROR_TO_LEGACY); the
 // mirror pass claims due rows with a lease, marks what it wrote and backs off what failed. A row goes
 // with its session (foreign key, on delete cascade), so a deleted user's rows vanish with their data.

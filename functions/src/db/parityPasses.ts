@@ -2,7 +2,7 @@ import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 
 /**
- * The home of parity_passes and parity_samples (sql/019): every pass of the reconcile function, the
+ * The home of parity_passes and parity_samples (sql/016): every pass of the reconcile function, the
  * legacy sessions it checked (ingest) and the projections it compared (projection), with a capped
  * sample of what it found. A sample names a user (user_id): an account deletion removes it.
  */

@@ -2,7 +2,7 @@ import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 
 /**
- * The home of session_hours and its watermark (sql/018): sessions per UTC hour of arrival and source,
+ * The home of session_hours and its watermark (sql/015): sessions per UTC hour of arrival and source,
  * rolled up from focus_sessions' created_at index by whoever reads them (the status, the reconcile
  * pass), so the accept path carries no counter. Hours after the watermark are counted live.
  */

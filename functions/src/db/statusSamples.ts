@@ -2,7 +2,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 
 /**
- * The home of status_samples (sql/018): the outbox backlog as the status and the reconcile pass saw
+ * The home of status_samples (sql/015): the outbox backlog as the status and the reconcile pass saw
  * it, at most one sample a minute, kept SAMPLE_DAYS days, so the status can chart it over time.
  */
 

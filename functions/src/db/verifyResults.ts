@@ -2,7 +2,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 
 /**
- * The home of verify_results and verify_mismatches (sql/018): each verify run's counts and a capped
+ * The home of verify_results and verify_mismatches (sql/015): each verify run's counts and a capped
  * sample of its mismatches, so the status knows the last one. A sample row names a user (user_id),
  * and an account deletion removes it with the user's other rows.
  */

@@ -256,7 +256,7 @@ function remember(set: Set<string>, users: readonly string[]): void {
 /**
  * Batch commits need not wait for the WAL flush: a database crash loses only whole trailing batches
  * together with their cursor, and the resumed run reads them again. Saves a disk flush per batch.
- * The batch holds the deletion gate (sql/014) shared: a deletion never commits inside it, so its
+ * The batch holds the deletion gate (account_deletion_gate) shared: a deletion never commits inside it, so its
  * tombstone checks and its writes see the same deletions.
  */
 async function relaxCommit(tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]): Promise<void> {

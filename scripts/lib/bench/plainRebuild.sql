@@ -1,5 +1,5 @@
 -- The "plain rebuild" of bench:backfill: the yardstick its target is defined against
--- (backfill <= 1.5x COPY + this). The product's rebuild_streaks (sql/004) cannot serve as its own
+-- (backfill <= 1.5x COPY + this). The product's rebuild_streaks (sql/functions/rebuild_streaks.sql) cannot serve as its own
 -- yardstick: a ratio against itself says nothing about how fast it is. So this is the same job
 -- written as simply as set-based SQL allows, with no PL/pgSQL, one statement per derived table:
 -- what a competent first version would cost on the same rows.
