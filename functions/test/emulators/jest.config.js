@@ -12,6 +12,7 @@ module.exports = {
   testMatch: ['<rootDir>/functions/test/emulators/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
   setupFiles: [...integration.setupFiles, '<rootDir>/functions/test/emulators/requireEmulators.js'],
+  setupFilesAfterEnv: ['<rootDir>/functions/test/emulators/releaseStreamListeners.js'],
   testTimeout: 60000,
   testSequencer: '<rootDir>/functions/test/emulators/sequencer.js',
 };
