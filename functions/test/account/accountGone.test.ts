@@ -1,6 +1,5 @@
 import functionsTest from 'firebase-functions-test';
 import { sql } from 'slonik';
-import { z } from 'zod';
 import { logs as accountLogs } from '../../src/account/logs';
 import { acceptSession } from '../../src/accept/acceptSession';
 import { handleAuthUserDeleted } from '../../src/authEvents/handleAuthUserDeleted';
@@ -17,6 +16,7 @@ import { insertSessionBatch } from '../../../scripts/lib/backfill/sessionBatch';
 import { useTestRuntime } from '../support/callableTestRuntime';
 import { silenceLogs } from '../support/silenceLogs';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';
+import { rowsAbout as countRowsAbout } from '../support/tableRows';
 
 // An account deleted in Firebase Auth refuses every writer for its uid from the deletion on, although
 // an ID token stays valid for up to an hour after it: the callables, the friend calls, the bridge and
@@ -61,12 +61,7 @@ afterAll(async () => {
 
 let seq = 0;
 const session = (date: string) => ({ sessionId: `g${++seq}`, startTime: `${date}T08:00:00Z`, endTime: `${date}T08:40:00Z`, timezone: 'UTC' });
-const rowsAbout = (uid: string) =>
-  db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
-    select ((select count(*) from users where id = ${uid}) + (select count(*) from focus_sessions where user_id = ${uid})
-      + (select count(*) from daily_focus where user_id = ${uid}) + (select count(*) from user_streaks where user_id = ${uid})
-      + (select count(*) from streak_outbox where user_id = ${uid}) + (select count(*) from friendships where user_id = ${uid} or friend_id = ${uid})
-      + (select count(*) from friend_requests where requester_id = ${uid} or addressee_id = ${uid}))::int as n`);
+const rowsAbout = (uid: string) => countRowsAbout(db.pool, uid);
 const goneAccount = async (uid: string) => {
   await call('acceptFocusSession', uid, session('2025-03-14'));
   await handleAuthUserDeleted({ uid });

@@ -2,13 +2,13 @@ import { FirebaseError } from 'firebase/app';
 import { deleteUser } from 'firebase/auth';
 import { setLogLevel } from 'firebase/firestore';
 import { sql } from 'slonik';
-import { z } from 'zod';
 import type { AppClient } from '../../../scripts/lib/stack/appClient';
 import { handleAuthUserDeleted } from '../../src/authEvents/handleAuthUserDeleted';
 import { streakEventAttributes, type StreakEvent } from '../../src/contract/streakEvent';
 import type { Database } from '../../src/db/pool';
 import { getRuntime, setRuntime } from '../../src/runtime';
 import { adminAuth, adminDocument, adminFirestore, appClient, eventually, functionsDatabase, pubSub, runtimeOnFunctionsDatabase } from './support/stack';
+import { rowsAbout as countRowsAbout } from '../support/tableRows';
 
 // A user's own data as an app sees it: export (small and paged) and delete through the client SDK,
 // the tombstone against a late message, recording again, and deleting the Auth account itself.
@@ -45,12 +45,7 @@ const signedIn = async (name: string) => {
   return { app, uid };
 };
 const paris = (id: string, day: string) => ({ sessionId: id, startTime: `${day}T09:00:00+02:00`, endTime: `${day}T09:40:00+02:00`, timezone: 'Europe/Paris' });
-const rowsAbout = (uid: string) =>
-  db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
-    select ((select count(*) from users where id = ${uid}) + (select count(*) from focus_sessions where user_id = ${uid})
-      + (select count(*) from daily_focus where user_id = ${uid}) + (select count(*) from user_streaks where user_id = ${uid})
-      + (select count(*) from streak_outbox where user_id = ${uid}) + (select count(*) from friendships where user_id = ${uid} or friend_id = ${uid})
-      + (select count(*) from friend_requests where requester_id = ${uid} or addressee_id = ${uid}))::int as n`);
+const rowsAbout = (uid: string) => countRowsAbout(db.pool, uid);
 const streakDoc = (uid: string) => adminDocument(`streaks/${uid}`);
 const legacySessions = async (uid: string) => (await adminFirestore().collection('sessions').where('userId', '==', uid).get()).size;
 const publish = (event: StreakEvent) => client.topic('streak-updated').publishMessage({ data: Buffer.from(JSON.stringify(event)), attributes: streakEventAttributes(event) });

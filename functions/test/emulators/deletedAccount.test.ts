@@ -9,6 +9,7 @@ import { handleBridgeLegacySession } from '../../src/bridge/bridgeLegacySession'
 import type { Database } from '../../src/db/pool';
 import { getRuntime, setRuntime } from '../../src/runtime';
 import { adminAuth, adminFirestore, appClient, eventually, functionsDatabase, runtimeOnFunctionsDatabase, stack } from './support/stack';
+import { rowsAbout as countRowsAbout } from '../support/tableRows';
 
 // An account deleted in Firebase Auth, end to end: the app deletes its account with the client SDK
 // while a second device of the same user still holds a valid ID token. From the deletion on, that
@@ -37,11 +38,7 @@ const newApp = (name: string) => {
   apps.push(app);
   return app;
 };
-const rowsAbout = (uid: string) =>
-  db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
-    select ((select count(*) from users where id = ${uid}) + (select count(*) from focus_sessions where user_id = ${uid})
-      + (select count(*) from daily_focus where user_id = ${uid}) + (select count(*) from user_streaks where user_id = ${uid})
-      + (select count(*) from streak_outbox where user_id = ${uid}) + (select count(*) from friend_requests where requester_id = ${uid} or addressee_id = ${uid}))::int as n`);
+const rowsAbout = (uid: string) => countRowsAbout(db.pool, uid);
 const streakDoc = async (uid: string) => (await adminFirestore().doc(`streaks/${uid}`).get()).data();
 const refusedCode = (promise: Promise<unknown>) => promise.then(() => 'accepted', (error: unknown) => (error instanceof FirebaseError ? error.code : String(error)));
 

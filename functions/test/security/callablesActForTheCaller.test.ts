@@ -1,11 +1,10 @@
 import { capturedLogs } from '../support/captureLogs';
 import functionsTest from 'firebase-functions-test';
-import { sql } from 'slonik';
-import { z } from 'zod';
 import * as deployed from '../../src/index';
 import { setRuntime } from '../../src/runtime';
 import { useTestRuntime } from '../support/callableTestRuntime';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase';
+import { rowsAbout as countRowsAbout } from '../support/tableRows';
 
 // No callable acts for anyone but the signed-in caller: the user is the token's uid, and a field that
 // names another user is refused before anything is written. Also: what the logs never hold.
@@ -51,10 +50,7 @@ const asMallory = () => ({
 });
 const call = (name: string, data: unknown) => fft.wrap((deployed as unknown as Record<string, never>)[name])({ data, ...asMallory() } as never) as Promise<unknown>;
 
-const rowsAbout = (userId: string) =>
-  db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
-    select ((select count(*) from users where id = ${userId}) + (select count(*) from focus_sessions where user_id = ${userId})
-      + (select count(*) from user_streaks where user_id = ${userId}) + (select count(*) from streak_outbox where user_id = ${userId}))::int as n`);
+const rowsAbout = (uid: string) => countRowsAbout(db.pool, uid);
 
 describe('callables act only for the caller', () => {
   it('knows a valid request for every deployed callable', () => {

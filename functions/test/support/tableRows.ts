@@ -16,3 +16,13 @@ export function changedTables(before: Record<string, number>, after: Record<stri
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...names].filter((n) => before[n] !== after[n]).map((n) => `${n}: ${before[n] ?? 'absent'} → ${after[n] ?? 'absent'}`);
 }
+
+/** Rows about one user in the tables an accept, a friend call or a deletion writes: 0 once the user is gone. */
+export function rowsAbout(pool: CommonQueryMethods, uid: string): Promise<number> {
+  return pool.oneFirst(sql.type(z.object({ n: z.number() }))`
+    select ((select count(*) from users where id = ${uid}) + (select count(*) from focus_sessions where user_id = ${uid})
+      + (select count(*) from daily_focus where user_id = ${uid}) + (select count(*) from streak_runs where user_id = ${uid})
+      + (select count(*) from user_streaks where user_id = ${uid}) + (select count(*) from streak_outbox where user_id = ${uid})
+      + (select count(*) from friendships where user_id = ${uid} or friend_id = ${uid})
+      + (select count(*) from friend_requests where requester_id = ${uid} or addressee_id = ${uid}))::int as n`);
+}
