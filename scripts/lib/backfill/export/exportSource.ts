@@ -1,15 +1,19 @@
+import { z } from 'zod';
 import { parseLegacyPath, type Reject } from '../../../../functions/src/legacy';
 import type { LegacySource, SourceBatch, SourceItem } from '../legacySource';
 import { entityDocument } from './entityDocument';
 import { filesOfShard, type ExportFiles } from './exportFiles';
 import { readLogRecords } from './logReader';
 
-interface ExportCursor {
-  /** Position in this shard's file list. */
-  file: number;
-  /** Byte offset in that file where the next record starts. */
-  offset: number;
-}
+const exportCursorSchema = z
+  .object({
+    /** Position in this shard's file list. */
+    file: z.number().int().nonnegative(),
+    /** Byte offset in that file where the next record starts. */
+    offset: z.number().int().nonnegative(),
+  })
+  .strict();
+type ExportCursor = z.infer<typeof exportCursorSchema>;
 
 export interface ExportSourceOptions {
   collection: string;
@@ -40,7 +44,8 @@ export function exportSource(found: ExportFiles, options: ExportSourceOptions): 
       shard: options.shard,
     },
     total: async () => files.reduce((sum, f) => sum + f.size, 0),
-    batches: (after, batchSize) => readBatches(files, (after as ExportCursor | null) ?? { file: 0, offset: 0 }, batchSize, options),
+    // The cursor comes back from backfill_runs.cursor (jsonb): parsed, so a damaged row stops the resume with a reason.
+    batches: (after, batchSize) => readBatches(files, after === null || after === undefined ? { file: 0, offset: 0 } : exportCursorSchema.parse(after), batchSize, options),
   };
 }
 
