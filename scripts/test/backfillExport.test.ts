@@ -1,9 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sql } from 'slonik';
+import { sql, type CommonQueryMethods } from 'slonik';
 import { createTestDatabase, type TestDatabase } from '../../functions/test/support/testDatabase';
-import { sqlState } from '../../functions/test/emulators/support/migrationCli';
 import { entityRecord, type ExportValue } from '../lib/bench/entityRecord';
 import { LogWriter } from '../lib/bench/logWriter';
 import { runScript } from './support/runScript';
@@ -217,6 +216,18 @@ describe('backfill --from-export', () => {
     expect(noKind.stderr).toMatch(/neither all_namespaces\/kind_streaks nor all_namespaces\/all_kinds/);
   });
 });
+
+/** The rows a sessions backfill decides; `versions: false` leaves out what differs between one run and several shards. */
+async function sqlState(db: CommonQueryMethods, options: { versions?: boolean } = {}) {
+  const streaks = await db.any(sql.unsafe`
+    select user_id, current_streak, longest_streak, last_qualified_date::text, qualified_days_count, timezone, version::int as version
+    from user_streaks order by user_id`);
+  return {
+    sessions: await db.any(sql.unsafe`select user_id, session_id, start_time::text, end_time::text, timezone, source from focus_sessions order by user_id, session_id`),
+    daily: await db.any(sql.unsafe`select user_id, local_date::text, focus_seconds from daily_focus order by user_id, local_date`),
+    streaks: options.versions === false ? sqlStateWithoutVersions(streaks) : streaks,
+  };
+}
 
 function sqlStateWithoutVersions(streaks: readonly Record<string, unknown>[]) {
   return streaks.map(({ version: _, ...rest }) => rest);
