@@ -1,8 +1,8 @@
+import path from 'node:path';
 import type { BackfillKind } from '../../../functions/src/db/backfillRuns';
 import { isValidTimeZone, parseInstant } from '../../../functions/src/domain';
 import { firestoreReachable, oneSource, readableFile, writableFile } from '../cli/fileFlags';
 import type { CliSpec } from '../cli/flags';
-import path from 'node:path';
 import { findExportFiles } from './export/exportFiles';
 import { MAX_RANGES } from './keyRanges';
 
