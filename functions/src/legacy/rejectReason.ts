@@ -19,6 +19,8 @@ export const REJECT_REASONS = [
   'deleted_user',
   // The bridge took no more of this user's documents for now (the per-user bridge rate limit).
   'rate_limited',
+  // A record of a managed export that cannot be read (bad CRC, broken fragments, not an entity); the detail names file and byte offset.
+  'corrupt_export_record',
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

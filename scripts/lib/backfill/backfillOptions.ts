@@ -1,7 +1,9 @@
+import path from 'node:path';
 import type { BackfillKind } from '../../../functions/src/db/backfillRuns';
 import { isValidTimeZone, parseInstant } from '../../../functions/src/domain';
 import { firestoreReachable, oneSource, readableFile, writableFile } from '../cli/fileFlags';
 import type { CliSpec } from '../cli/flags';
+import { findExportFiles } from './export/exportFiles';
 import { MAX_RANGES } from './keyRanges';
 
 const SESSIONS = ['sessions'] as const;
@@ -21,12 +23,13 @@ export const backfillCli: CliSpec = {
   flags: [
     { flag: '--from-file', value: '<path>', description: 'NDJSON export, one {"path", "data"} document per line (streamed; any size)' },
     { flag: '--from-firestore', description: 'read Firestore with firebase-admin (emulator or real credentials)' },
+    { flag: '--from-export', value: '<dir>', description: 'a managed Firestore export (gcloud firestore export) in a local or mounted directory: its output-N files, streamed, every record CRC-checked' },
     { flag: '--collection', value: '<id>', description: 'collection to read (default: sessions; users for users and friendships)' },
     { flag: '--collection-group', value: '<id>', description: 'read every …/<id>/{doc} subcollection, e.g. users/{uid}/sessions', only: SESSIONS },
     { flag: '--group-parent', value: '<id>', default: 'users', description: 'with --collection-group: the parent collection, for --shard ranges', only: SESSIONS },
     { flag: '--partitions', value: '<n>', int: { min: 1, max: 64 }, default: 1, description: 'Firestore: read N id ranges in parallel' },
     { flag: '--read-time', value: '<ISO>', description: 'Firestore: read one consistent snapshot at this instant (≤ 1 h ago, ≤ 7 days with PITR)' },
-    { flag: '--shard', value: '<i/N>', description: 'Firestore: this process reads id range i of N (run N processes on N machines)' },
+    { flag: '--shard', value: '<i/N>', description: 'Firestore: this process reads id range i of N; export: the output-K files with K mod N = i (run N processes on N machines)' },
     { flag: '--batch-size', value: '<n>', int: { min: 1, max: 10_000 }, default: 5000, description: 'documents per transaction' },
     { flag: '--dry-run', description: 'parse, validate and classify against the database; write nothing to it' },
     { flag: '--resume', value: '<runId>', description: 'continue a stopped run from its last committed batch, with the options it was started with' },
@@ -45,6 +48,7 @@ export const backfillCli: CliSpec = {
 export interface BackfillFlags {
   fromFile?: string;
   fromFirestore?: boolean;
+  fromExport?: string;
   collection?: string;
   collectionGroup?: string;
   groupParent: string;
@@ -68,7 +72,10 @@ export interface BackfillFlags {
 /** Everything that defines what a run reads and how; stored in backfill_runs.options and reused by --resume. */
 export interface BackfillPlan {
   kind: BackfillKind;
-  source: { type: 'file'; file: string } | { type: 'firestore'; readTimeMs: number | null; shard: { index: number; count: number }; partitions: number };
+  source:
+    | { type: 'file'; file: string }
+    | { type: 'firestore'; readTimeMs: number | null; shard: { index: number; count: number }; partitions: number }
+    | { type: 'export'; dir: string; shard: { index: number; count: number } };
   collection: string;
   group: boolean;
   groupParent: string;
@@ -91,7 +98,7 @@ export interface BackfillCommand {
 const ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 const COLLECTION = /^[^/]{1,1500}$/;
 // Flags that define what a run reads: a resumed run keeps the ones it started with.
-const PLAN_FLAGS = ['fromFile', 'fromFirestore', 'collection', 'collectionGroup', 'groupParent', 'partitions', 'readTime', 'shard', 'since', 'sinceField', 'defaultTimezone', 'runId', 'batchSize', 'rebuildChunk', 'project'] as const;
+const PLAN_FLAGS = ['fromFile', 'fromFirestore', 'fromExport', 'collection', 'collectionGroup', 'groupParent', 'partitions', 'readTime', 'shard', 'since', 'sinceField', 'defaultTimezone', 'runId', 'batchSize', 'rebuildChunk', 'project'] as const;
 const flagName = (key: string) => (key === 'project' ? '--no-project' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 
 /**
@@ -117,8 +124,13 @@ export function parseBackfillFlags(
     return problems.length > 0 || kind === null ? { ok: false, problems } : { ok: true, command: { plan: null, resume: flags.resume, runId: null, dryRun: false, report, rejects } };
   }
 
-  oneSource(flags, problems);
+  oneSource(flags, problems, true);
   readableFile(flags.fromFile, '--from-file', problems);
+  const exportDir = flags.fromExport === undefined ? null : path.resolve(flags.fromExport);
+  if (exportDir !== null && kind !== null) {
+    const found = findExportFiles(exportDir, flags.collectionGroup ?? flags.collection ?? defaultCollection(kind));
+    if (!found.ok) problems.push(`--from-export: ${found.problem}`);
+  }
   if (flags.collection !== undefined && flags.collectionGroup !== undefined) problems.push('--collection and --collection-group exclude each other');
   for (const [flag, value] of [['--collection', flags.collection], ['--collection-group', flags.collectionGroup], ['--group-parent', flags.groupParent]] as const) {
     if (value !== undefined && !COLLECTION.test(value)) problems.push(`${flag} takes a collection id (no "/")`);
@@ -151,8 +163,8 @@ export function parseBackfillFlags(
     if (flags.fromFirestore && (flags.shard !== undefined || partitions > 1)) problems.push('--since reads in since-field order; it cannot be combined with --shard or --partitions');
   }
   if (!flags.fromFirestore) {
-    for (const key of ['partitions', 'readTime', 'shard'] as const) {
-      if (given.has(key)) problems.push(`${flagName(key)} applies to --from-firestore only`);
+    for (const key of flags.fromExport === undefined ? (['partitions', 'readTime', 'shard'] as const) : (['partitions', 'readTime'] as const)) {
+      if (given.has(key)) problems.push(`${flagName(key)} applies to --from-firestore${key === 'shard' ? ' and --from-export' : ''} only`);
     }
   } else firestoreReachable(context.firestoreAvailable, problems);
   if (flags.defaultTimezone !== undefined && !isValidTimeZone(flags.defaultTimezone)) problems.push(`--default-timezone: ${JSON.stringify(flags.defaultTimezone)} is not an IANA time zone`);
@@ -164,7 +176,11 @@ export function parseBackfillFlags(
     command: {
       plan: {
         kind,
-        source: flags.fromFile ? { type: 'file', file: readableFile(flags.fromFile, '--from-file', []) as string } : { type: 'firestore', readTimeMs, shard, partitions },
+        source: flags.fromFile
+          ? { type: 'file', file: readableFile(flags.fromFile, '--from-file', []) as string }
+          : exportDir !== null
+            ? { type: 'export', dir: exportDir, shard }
+            : { type: 'firestore', readTimeMs, shard, partitions },
         collection: flags.collectionGroup ?? flags.collection ?? defaultCollection(kind),
         group,
         groupParent: flags.groupParent,
@@ -196,7 +212,10 @@ export function planAsFlags(plan: BackfillPlan, files: { report: string | null; 
   const parts: string[] = [];
   const quote = (v: string) => (/^[\w./:@%+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
   if (plan.source.type === 'file') parts.push(`--from-file ${quote(plan.source.file)}`);
-  else {
+  else if (plan.source.type === 'export') {
+    parts.push(`--from-export ${quote(plan.source.dir)}`);
+    if (plan.source.shard.count > 1) parts.push(`--shard ${plan.source.shard.index}/${plan.source.shard.count}`);
+  } else {
     parts.push('--from-firestore');
     if (plan.source.readTimeMs !== null) parts.push(`--read-time ${new Date(plan.source.readTimeMs).toISOString()}`);
     if (plan.source.shard.count > 1) parts.push(`--shard ${plan.source.shard.index}/${plan.source.shard.count}`);

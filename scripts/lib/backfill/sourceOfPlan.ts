@@ -1,6 +1,8 @@
 import type { Config } from '../../../functions/src/config';
 import { adminFirestore } from '../../../functions/src/firebase/firestore';
 import type { BackfillPlan } from './backfillOptions';
+import { findExportFiles } from './export/exportFiles';
+import { exportSource } from './export/exportSource';
 import { firestoreStore } from './firestoreStore';
 import { storeSource } from './firestoreSource';
 import { keyRanges } from './keyRanges';
@@ -15,6 +17,11 @@ import { ndjsonSource } from './ndjsonSource';
  */
 export async function sourceOfPlan(plan: BackfillPlan, config: Config, store?: LegacyStore): Promise<LegacySource> {
   if (plan.source.type === 'file') return ndjsonSource(plan.source.file, { collection: plan.collection });
+  if (plan.source.type === 'export') {
+    const found = findExportFiles(plan.source.dir, plan.collection);
+    if (!found.ok) throw new Error(`--from-export: ${found.problem}`);
+    return exportSource(found.export, { collection: plan.collection, group: plan.group, shard: plan.source.shard });
+  }
   const { readTimeMs, shard, partitions } = plan.source;
   const legacy =
     store ??

@@ -25,8 +25,10 @@ export function writableFile(file: string | undefined, flag: string, problems: s
   return absolute;
 }
 
-export function oneSource(flags: { fromFile?: unknown; fromFirestore?: unknown }, problems: string[]): void {
-  if (Boolean(flags.fromFile) === Boolean(flags.fromFirestore)) problems.push('give exactly one source: --from-file <export.ndjson> or --from-firestore');
+/** `withExport`: the script also reads managed exports (--from-export), so the wording names it. */
+export function oneSource(flags: { fromFile?: unknown; fromFirestore?: unknown; fromExport?: unknown }, problems: string[], withExport = false): void {
+  const given = [flags.fromFile, flags.fromFirestore, flags.fromExport].filter((f) => f !== undefined && f !== false).length;
+  if (given !== 1) problems.push(`give exactly one source: --from-file <export.ndjson>${withExport ? ', --from-export <dir>' : ''} or --from-firestore`);
 }
 
 export function firestoreReachable(firestoreAvailable: boolean, problems: string[]): void {
