@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { sdkTraceStore } from './sdkTraceStore';
 import { formatTraceparent, traceLogFields, type TraceContext } from './trace';
 
 // The trace of the work under way in this async context (one callable call, one trigger event, one
@@ -22,7 +23,9 @@ function projectId(): string | undefined {
 
 /** Runs `work` with `trace` as the current trace. */
 export function runWithTrace<T>(trace: TraceContext, work: () => T): T {
-  return active.run({ trace, fields: traceLogFields(trace, projectId()) }, work);
+  const run = () => active.run({ trace, fields: traceLogFields(trace, projectId()) }, work);
+  const sdk = sdkTraceStore();
+  return sdk ? sdk.run({ traceId: trace.traceId, parentId: trace.spanId, sample: trace.sampled, version: '00' }, run) : run();
 }
 
 /** The current trace, if any. */
@@ -39,4 +42,9 @@ export function currentTraceparent(): string | undefined {
 /** The Cloud Logging trace fields of the current trace, to spread into a log line's fields (empty outside a trace). */
 export function traceFields(): Record<string, string | boolean> {
   return active.getStore()?.fields ?? {};
+}
+
+/** A log line's fields with the current trace's fields added (the catalogues' one way to carry the trace). */
+export function traced<T extends object>(fields: T): T & Record<string, string | boolean> {
+  return { ...fields, ...traceFields() };
 }

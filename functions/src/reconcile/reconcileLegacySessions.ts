@@ -3,6 +3,8 @@ import { isPassDue } from './isPassDue';
 import type { LegacySessionWindow } from './legacySessionWindow';
 import type { StreakProjections } from './streakProjections';
 import { logs } from './logs';
+import { newTrace } from '../observability/trace';
+import { runWithTrace } from '../observability/traceContext';
 
 // Leaves headroom under the 300 s timeout (triggerOptions.ts) for the projection pass and the bookkeeping.
 const INGEST_BUDGET_MS = 200_000;
@@ -22,7 +24,12 @@ export interface ReconcileSummary {
  * reconcileLegacySessions: Cloud Scheduler calls it every minute; on the minutes RECONCILE_EVERY_MINUTES
  * picks (never when 0) it runs one pass of each kind and records both in SQL, where `npm run status` shows them.
  */
-export async function handleReconcileLegacySessions(event: { scheduleTime?: string }): Promise<void> {
+export function handleReconcileLegacySessions(event: { scheduleTime?: string }): Promise<void> {
+  // Each pass its own trace; a legacy session it ingests writes its outbox row under it.
+  return runWithTrace(newTrace(), () => reconcileTick(event));
+}
+
+async function reconcileTick(event: { scheduleTime?: string }): Promise<void> {
   const { getRuntime } = await import('../runtime');
   const runtime = await getRuntime();
   const scheduleTimeMs = event.scheduleTime ? Date.parse(event.scheduleTime) : runtime.now();
