@@ -18,6 +18,13 @@ export const logs = {
   ingestFailed(f: { path: string; error: string }): void {
     logger.warn('reconcile: a missing legacy session could not be ingested; the next pass tries again', traced({ fn, ...f }));
   },
+  backfillRejects(f: { reason: string; count: number; windowMinutes: number }): void {
+    // One line per reason: the backfill-rejects metric sums `count` by `reason`.
+    logger.warn('reconcile: backfill runs stored rejects', traced({ fn, ...f }));
+  },
+  backfillStalled(f: { runId: string; kind: string; idleMinutes: number }): void {
+    logger.error('reconcile: backfill run stalled; resume it (`npm run backfill -- … --resume <run id>`)', traced({ fn, ...f }));
+  },
   passFailed(error: unknown): void {
     logger.error('reconcile: pass failed', traced({ fn, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));
   },

@@ -75,7 +75,27 @@ export async function reconcilePass(runtime: Runtime, sources: ReconcileSources)
   logs.projectionPass(projection.counts);
 
   await keepStatusRollups(runtime);
+  await watchBackfill(runtime);
   return { ran: true, ingest: ingest.counts, projection: projection.counts };
+}
+
+/** A running backfill run without progress for this long is stalled (a batch commits its counts every few seconds). */
+export const BACKFILL_STALLED_AFTER_MS = 10 * 60_000;
+
+/**
+ * Backfill runs execute outside the functions (an operator's machine, a job), where their output may never
+ * reach Cloud Logging: the pass reports from SQL what the backfill metrics count, the rejects runs stored
+ * since the previous pass (by reason) and each running run with no progress for 10 minutes.
+ */
+async function watchBackfill(runtime: Runtime): Promise<void> {
+  const [{ runRejectsByReason }, { recentRuns }] = await Promise.all([import('../db/backfillRejects'), import('../db/backfillRuns')]);
+  const windowMinutes = Math.max(1, runtime.config.reconcile.everyMinutes);
+  for (const [reason, count] of Object.entries(await runRejectsByReason(runtime.db.pool, windowMinutes))) logs.backfillRejects({ reason, count, windowMinutes });
+  const nowMs = runtime.now();
+  for (const run of await recentRuns(runtime.db.pool, 20)) {
+    const idleMs = nowMs - run.updatedAtMs;
+    if (run.status === 'running' && idleMs > BACKFILL_STALLED_AFTER_MS) logs.backfillStalled({ runId: run.id, kind: run.kind, idleMinutes: Math.floor(idleMs / 60_000) });
+  }
 }
 
 /** The status's hourly session counts and outbox samples stay current while nobody runs the status. */
