@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitoringMain } from '../monitoring';
+import { monitoringMain } from '../lib/monitoring/monitoringCommand';
 import { applyMonitoring, type Gcloud } from '../lib/monitoring/applyMonitoring';
 import { loadMonitoringFiles, MONITORING_DIR } from '../lib/monitoring/monitoringFiles';
 import { userMetricOf } from '../lib/monitoring/monitoringSchemas';
