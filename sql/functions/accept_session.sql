@@ -6,12 +6,14 @@
 -- rate_limited (with retryAfterSeconds) | account_deleted (the Firebase Auth account is gone: nothing
 -- is stored), the streak as the streak-updated event has it, the outbox id. p_mirror (callables with
 -- MIRROR_TO_LEGACY on) queues an accepted session for the legacy Firestore mirror in the same transaction.
+-- p_trace (a W3C traceparent, or null) is stored on the outbox row, so the publish and the projection
+-- log under the trace of the request that made the change.
 -- Sessions are insert-only, so credit only grows and a date only ever becomes qualified: the streak
 -- moves incrementally, as the reference model's applySession does, and equals a full rebuild.
 create or replace function accept_session(
   p_user_id text, p_session_id text, p_start timestamptz, p_end timestamptz, p_timezone text, p_source text,
   p_qualify_seconds integer, p_rate_action text, p_rate_per_minute float8, p_rate_burst float8,
-  p_mirror boolean)
+  p_mirror boolean, p_trace text)
 returns jsonb
 language plpgsql
 -- Its statements' plans are kept for the session: re-planned per call (custom plans, which inline the
@@ -143,8 +145,8 @@ begin
     where s.user_id = p_user_id
     returning * into v_streak;
     update users u set timezone = v_zone, updated_at = now() where u.id = p_user_id and u.timezone is distinct from v_zone;
-    insert into streak_outbox (user_id, version, payload)
-    values (p_user_id, v_streak.version, streak_event_payload(v_streak))
+    insert into streak_outbox (user_id, version, payload, trace)
+    values (p_user_id, v_streak.version, streak_event_payload(v_streak), p_trace)
     returning id into v_outbox;
   end if;
   return jsonb_build_object('status', 'accepted', 'streak', streak_event_payload(v_streak), 'outboxId', v_outbox::text);

@@ -6,6 +6,7 @@ import { RateLimitedError } from '../db/RateLimitedError';
 import { timeZoneSpeller } from '../db/timeZones';
 import type { StoredStreak } from '../db/userStreaks';
 import type { SessionTimes } from '../domain';
+import { currentTraceparent } from '../observability/traceContext';
 import type { StreakPublisher } from '../outbox/publisher';
 import { SessionConflictError } from './SessionConflictError';
 import { UnknownTimeZoneError } from './UnknownTimeZoneError';
@@ -120,6 +121,8 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
       qualifySeconds: options.qualifySeconds,
       rateLimit: options.rateLimit,
       mirror: options.mirror,
+      // The outbox row carries the trace of the work under way (the callable's request, the bridge's event).
+      trace: currentTraceparent(),
     });
     switch (answer.status) {
       case 'account_deleted':

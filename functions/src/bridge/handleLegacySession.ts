@@ -1,4 +1,6 @@
 import { rateLimitFor } from '../config';
+import { newTrace, traceFromKey } from '../observability/trace';
+import { runWithTrace } from '../observability/traceContext';
 import { isMirroredSession, parseLegacyPath, parseLegacySession, type Reject } from '../legacy';
 import { getRuntime, type Runtime } from '../runtime';
 import { isTransient } from './isTransient';
@@ -9,6 +11,8 @@ import { logs } from './logs';
  * platform says (firebase-functions v2, onDocumentCreatedWithAuthContext: authType, authId).
  */
 export interface LegacySessionEvent {
+  /** The CloudEvent's id: the same on every retry of the event, so its trace is derived from it. */
+  id?: string;
   params: { sessionId: string };
   data?: { data(): unknown; ref: { path: string; delete?(): Promise<unknown> } };
   time?: string;
@@ -40,7 +44,13 @@ export const MAX_RETRY_AGE_MS = 24 * 3_600_000;
  * transient Firestore status, a missing configuration) throws so the event is retried, until it is
  * MAX_RETRY_AGE_MS old.
  */
-export async function handleLegacySession(event: LegacySessionEvent, deps: BridgeDependencies = defaultDependencies): Promise<BridgeOutcome> {
+export function handleLegacySession(event: LegacySessionEvent, deps: BridgeDependencies = defaultDependencies): Promise<BridgeOutcome> {
+  // The trigger has no request header: a trace of the event's own, the same for each of its retries.
+  const trace = event.id ? traceFromKey(`firestore-event:${event.id}`) : newTrace();
+  return runWithTrace(trace, () => bridgeEvent(event, deps));
+}
+
+async function bridgeEvent(event: LegacySessionEvent, deps: BridgeDependencies): Promise<BridgeOutcome> {
   const path = event.data?.ref.path ?? `sessions/${event.params.sessionId}`;
   let nowMs = Date.now();
   try {

@@ -7,9 +7,14 @@ import { rawData } from './parseRequest';
 import { rateLimitFor } from '../config';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
+import { inRequestTrace } from './inRequestTrace';
 
 /** acceptFocusSession: stores one focus session of the caller and returns the updated streak. */
-export async function handleAcceptFocusSession(request: CallableRequest<unknown>, response?: { signal?: AbortSignal }): Promise<AcceptFocusSessionResponse> {
+export function handleAcceptFocusSession(request: CallableRequest<unknown>, response?: { signal?: AbortSignal }): Promise<AcceptFocusSessionResponse> {
+  return inRequestTrace(request, () => untraced(request, response));
+}
+
+async function untraced(request: CallableRequest<unknown>, response?: { signal?: AbortSignal }): Promise<AcceptFocusSessionResponse> {
   const uid = requireAuth(request, 'acceptFocusSession');
   const context = { fn: 'acceptFocusSession', uid, sessionId: loggableSessionId(request.data) };
   try {
@@ -36,7 +41,8 @@ export async function handleAcceptFocusSession(request: CallableRequest<unknown>
         signal: response?.signal,
       },
     );
-    if (!result.accepted) logs.sessionDuplicate(context);
+    if (result.accepted) logs.sessionAccepted(context, { version: result.streak.version, outboxId: result.outboxId, committedAt: result.streak.updatedAt });
+    else logs.sessionDuplicate(context);
     const { active: _active, ...streak } = toStreak(uid, result.streak, now());
     return { accepted: result.accepted, streak };
   } catch (error) {

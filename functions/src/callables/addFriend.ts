@@ -6,12 +6,17 @@ import { limitedCall } from './limitedCall';
 import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
+import { inRequestTrace } from './inRequestTrace';
 
 /**
  * addFriend: asks `friendId` to be friends, or accepts their pending request (both directions at
  * once). The other user must exist in Firebase Auth; a user who never recorded a session does.
  */
-export async function handleAddFriend(request: CallableRequest<unknown>): Promise<AddFriendResponse> {
+export function handleAddFriend(request: CallableRequest<unknown>): Promise<AddFriendResponse> {
+  return inRequestTrace(request, () => untraced(request));
+}
+
+async function untraced(request: CallableRequest<unknown>): Promise<AddFriendResponse> {
   const uid = requireAuth(request, 'addFriend');
   const context: CallContext & { uid: string } = { fn: 'addFriend', uid };
   const { friendId } = parseRequest(addFriendRequestSchema, request, context);

@@ -8,13 +8,18 @@ import { limitedCall } from './limitedCall';
 import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
+import { inRequestTrace } from './inRequestTrace';
 
 /**
  * deleteMyData({confirm: true}): every SQL row about the caller in one transaction, then their legacy
  * Firestore sessions and users/{uid} documents, and streaks/{uid} becomes an id-only tombstone.
  * Idempotent: a retry after any failure finishes the job (a second call answers zeros).
  */
-export async function handleDeleteMyData(request: CallableRequest<unknown>): Promise<DeleteMyDataResponse> {
+export function handleDeleteMyData(request: CallableRequest<unknown>): Promise<DeleteMyDataResponse> {
+  return inRequestTrace(request, () => untraced(request));
+}
+
+async function untraced(request: CallableRequest<unknown>): Promise<DeleteMyDataResponse> {
   const uid = requireAuth(request, 'deleteMyData');
   const context: CallContext & { uid: string } = { fn: 'deleteMyData', uid };
   parseRequest(deleteMyDataRequestSchema, request, context);

@@ -8,12 +8,17 @@ import type { CallContext } from './logs';
 import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
+import { inRequestTrace } from './inRequestTrace';
 
 /**
  * exportMyData: everything stored about the caller (streak, friends and requests by id, sessions in
  * pages of at most 1,000 with nextCursor). About other users, only the ids of friends and requests.
  */
-export async function handleExportMyData(request: CallableRequest<unknown>): Promise<ExportMyDataResponse> {
+export function handleExportMyData(request: CallableRequest<unknown>): Promise<ExportMyDataResponse> {
+  return inRequestTrace(request, () => untraced(request));
+}
+
+async function untraced(request: CallableRequest<unknown>): Promise<ExportMyDataResponse> {
   const uid = requireAuth(request, 'exportMyData');
   const context: CallContext & { uid: string } = { fn: 'exportMyData', uid };
   const { cursor } = parseRequest(exportMyDataRequestSchema, request, context, (data) => {

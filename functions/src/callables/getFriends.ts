@@ -6,9 +6,14 @@ import type { CallContext } from './logs';
 import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
+import { inRequestTrace } from './inRequestTrace';
 
 /** getFriends: the caller's mutual friends and pending requests both ways, newest first. */
-export async function handleGetFriends(request: CallableRequest<unknown>): Promise<GetFriendsResponse> {
+export function handleGetFriends(request: CallableRequest<unknown>): Promise<GetFriendsResponse> {
+  return inRequestTrace(request, () => untraced(request));
+}
+
+async function untraced(request: CallableRequest<unknown>): Promise<GetFriendsResponse> {
   const uid = requireAuth(request, 'getFriends');
   const context: CallContext & { uid: string } = { fn: 'getFriends', uid };
   parseRequest(getFriendsRequestSchema, request, context);

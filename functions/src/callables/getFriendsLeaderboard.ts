@@ -6,12 +6,17 @@ import type { CallContext } from './logs';
 import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
+import { inRequestTrace } from './inRequestTrace';
 
 /**
  * getFriendsLeaderboard: the caller and their mutual friends ranked by active streak or by focus
  * minutes this local week; the top `limit`, then the caller when not among them. One SQL statement.
  */
-export async function handleGetFriendsLeaderboard(request: CallableRequest<unknown>): Promise<GetFriendsLeaderboardResponse> {
+export function handleGetFriendsLeaderboard(request: CallableRequest<unknown>): Promise<GetFriendsLeaderboardResponse> {
+  return inRequestTrace(request, () => untraced(request));
+}
+
+async function untraced(request: CallableRequest<unknown>): Promise<GetFriendsLeaderboardResponse> {
   const uid = requireAuth(request, 'getFriendsLeaderboard');
   const context: CallContext & { uid: string } = { fn: 'getFriendsLeaderboard', uid };
   const { limit, by } = parseRequest(getFriendsLeaderboardRequestSchema, request, context);

@@ -6,9 +6,14 @@ import type { CallContext } from './logs';
 import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
+import { inRequestTrace } from './inRequestTrace';
 
 /** getMyStreak: the caller's streak from SQL, with `active` as of now in the caller's zone. */
-export async function handleGetMyStreak(request: CallableRequest<unknown>): Promise<GetMyStreakResponse> {
+export function handleGetMyStreak(request: CallableRequest<unknown>): Promise<GetMyStreakResponse> {
+  return inRequestTrace(request, () => untraced(request));
+}
+
+async function untraced(request: CallableRequest<unknown>): Promise<GetMyStreakResponse> {
   const uid = requireAuth(request, 'getMyStreak');
   const context: CallContext & { uid: string } = { fn: 'getMyStreak', uid };
   parseRequest(getMyStreakRequestSchema, request, context);

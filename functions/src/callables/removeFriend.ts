@@ -6,12 +6,17 @@ import { limitedCall } from './limitedCall';
 import { parseRequest } from './parseRequest';
 import { requireAuth } from './requireAuth';
 import { toHttpsError } from './toHttpsError';
+import { inRequestTrace } from './inRequestTrace';
 
 /**
  * removeFriend: ends a friendship in both directions, or cancels (ours) or declines (theirs) a
  * pending request. Never an error for what is not there, the caller included: the answer is the same.
  */
-export async function handleRemoveFriend(request: CallableRequest<unknown>): Promise<RemoveFriendResponse> {
+export function handleRemoveFriend(request: CallableRequest<unknown>): Promise<RemoveFriendResponse> {
+  return inRequestTrace(request, () => untraced(request));
+}
+
+async function untraced(request: CallableRequest<unknown>): Promise<RemoveFriendResponse> {
   const uid = requireAuth(request, 'removeFriend');
   const context: CallContext & { uid: string } = { fn: 'removeFriend', uid };
   const { friendId } = parseRequest(removeFriendRequestSchema, request, context);

@@ -37,6 +37,8 @@ export interface AcceptStatement {
   rateLimit?: RateLimit;
   /** Queue the session, when stored, for the legacy Firestore mirror (legacy_mirror). */
   mirror?: boolean;
+  /** The W3C traceparent stored on the outbox row, so its publish and projection log under the same trace. */
+  trace?: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -49,6 +51,6 @@ export async function acceptInSql(db: CommonQueryMethods, a: AcceptStatement): P
       ${a.userId}, ${a.sessionId}, ${iso(a.session.startMs)}::timestamptz, ${iso(a.session.endMs)}::timestamptz,
       ${a.session.timeZone}, ${a.source}, ${a.qualifySeconds}::int,
       ${a.rateLimit?.action ?? null}::text, ${a.rateLimit?.perMinute ?? null}::float8, ${a.rateLimit?.burst ?? null}::float8,
-      ${a.mirror ?? false}::boolean
+      ${a.mirror ?? false}::boolean, ${a.trace ?? null}::text
     ) as answer`);
 }

@@ -61,6 +61,15 @@ export async function bridgeRejectsByReason(db: CommonQueryMethods, hours: numbe
   return Object.fromEntries(rows.map((r) => [r.reason, r.n]));
 }
 
+/** Rejects stored by backfill runs (run_id set) in the last `minutes` minutes, by reason (index of sql/migrations/020). */
+export async function runRejectsByReason(db: CommonQueryMethods, minutes: number): Promise<Record<string, number>> {
+  const rows = await db.any(sql.type(z.object({ reason: z.string(), n: z.number() }))`
+    select reason, count(*)::int as n from backfill_rejects
+    where run_id is not null and created_at >= now() - ${minutes}::int * interval '1 minute'
+    group by reason order by reason`);
+  return Object.fromEntries(rows.map((r) => [r.reason, r.n]));
+}
+
 /** Which of these document paths the bridge (or the reconcile pass, through it) already refused. */
 export async function bridgeRejectedPaths(db: CommonQueryMethods, paths: readonly string[]): Promise<Set<string>> {
   if (paths.length === 0) return new Set();

@@ -14,6 +14,8 @@ const claimedRow = z.object({
   attempts: z.coerce.number().int(),
   /** Present on the newest claimed row of each user (relay) or on the single claimed row. */
   payload: z.unknown(),
+  /** The W3C traceparent of the request that wrote the row, if any (migration 019). */
+  trace: z.string().nullable(),
 });
 
 export const claimedBatchRow = claimedRow.extend({
@@ -50,7 +52,7 @@ export async function claimRow(db: CommonQueryMethods, outboxId: string, leaseMs
       next_attempt_at = case when t.newer_published then o.next_attempt_at else now() + ${ms(leaseMs)} end
     from target t
     where o.id = t.id
-    returning o.id, o.user_id as "userId", o.version, o.attempts, o.payload, t.newer_published as superseded`);
+    returning o.id, o.user_id as "userId", o.version, o.attempts, o.payload, o.trace, t.newer_published as superseded`);
 }
 
 /** Whether the row already reached a final state (published or superseded). */
@@ -83,7 +85,7 @@ export async function claimBatch(db: CommonQueryMethods, batchSize: number, leas
     ), claimed as (
       update streak_outbox o set next_attempt_at = now() + ${ms(leaseMs)}
       where o.id in (select id from due union select id from siblings)
-      returning o.id, o.user_id, o.version, o.attempts, o.payload
+      returning o.id, o.user_id, o.version, o.attempts, o.payload, o.trace
     ), newest as (
       select c.user_id, max(c.version) as version from claimed c group by c.user_id
     ), published as (
@@ -94,7 +96,7 @@ export async function claimBatch(db: CommonQueryMethods, batchSize: number, leas
       from newest n
     )
     select c.id, c.user_id as "userId", c.version, c.attempts,
-           case when c.version = p.version then c.payload end as payload,
+           case when c.version = p.version then c.payload end as payload, c.trace,
            p.published_version as "publishedVersion"
     from claimed c join published p on p.user_id = c.user_id
     order by c.user_id, c.version`);

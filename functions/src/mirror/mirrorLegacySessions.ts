@@ -2,6 +2,8 @@ import type { CommonQueryMethods } from 'slonik';
 import type { LegacySessionMirror } from '../firebase/legacySessionMirror';
 import { backoffDelayMs, type BackoffOptions } from '../outbox/backoff';
 import { logs } from './logs';
+import { newTrace } from '../observability/trace';
+import { runWithTrace } from '../observability/traceContext';
 
 export interface MirrorOptions {
   /** Rows claimed per batch (one Firestore batch each). */
@@ -71,7 +73,12 @@ export async function mirrorLegacySessions(db: CommonQueryMethods, mirror: Legac
  * not the mirror is on: rows queued while it was on still get written after it is turned off, and each
  * run records the param's value for the status.
  */
-export async function handleMirrorLegacySessions(): Promise<void> {
+export function handleMirrorLegacySessions(): Promise<void> {
+  // Each pass its own trace: its lines group in Cloud Logging.
+  return runWithTrace(newTrace(), mirrorPass);
+}
+
+async function mirrorPass(): Promise<void> {
   // Loaded here, not at import: slonik and firebase-admin are heavy and every function loads index.js.
   const { getRuntime } = await import('../runtime');
   const { recordMirrorPass } = await import('../db/legacyMirror');

@@ -1,5 +1,5 @@
 import type { StreakEvent } from '../contract/streakEvent';
-import type { StreakPublisher } from './publisher';
+import type { PublishContext, StreakPublisher } from './publisher';
 
 /**
  * A publisher for tests and the local stack: records acknowledged events and can be told to
@@ -10,6 +10,8 @@ export class InMemoryPublisher implements StreakPublisher {
   readonly published: StreakEvent[] = [];
   /** Every call to publish, including failed and hung ones. */
   readonly attempts: StreakEvent[] = [];
+  /** The traceparent each acknowledged event was sent with (undefined: none), in the order of `published`. */
+  readonly traces: Array<string | undefined> = [];
   private failuresLeft = 0;
   private failWith: () => Error = () => new Error('simulated Pub/Sub failure');
   private hangsLeft = 0;
@@ -40,7 +42,7 @@ export class InMemoryPublisher implements StreakPublisher {
     return this.published.filter((e) => e.userId === userId);
   }
 
-  async publish(event: StreakEvent): Promise<void> {
+  async publish(event: StreakEvent, context: PublishContext = {}): Promise<void> {
     this.attempts.push(event);
     if (this.hangsLeft > 0) {
       this.hangsLeft--;
@@ -53,5 +55,6 @@ export class InMemoryPublisher implements StreakPublisher {
     const latency = this.options.latencyMs?.() ?? 0;
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     this.published.push(structuredClone(event));
+    this.traces.push(context.traceparent);
   }
 }

@@ -1,5 +1,5 @@
 import { streakEventAttributes, type StreakEvent } from '../contract/streakEvent';
-import type { StreakPublisher } from './publisher';
+import type { PublishContext, StreakPublisher } from './publisher';
 
 /** The part of a @google-cloud/pubsub Topic the publisher uses; tests pass a fake. */
 export interface PublishingTopic {
@@ -46,7 +46,8 @@ export async function closePubSubPublishers(): Promise<void> {
 }
 
 /**
- * Publishes streak-updated events (the topic's contract): data = the event as JSON, attributes {userId, version},
+ * Publishes streak-updated events (the topic's contract): data = the event as JSON, attributes {userId, version}
+ * and, when the change has a trace, traceparent (W3C), which the projector logs under,
  * ordering key = userId so one user's versions arrive in order when the subscription orders them.
  */
 export function createPubSubPublisher(
@@ -55,12 +56,12 @@ export function createPubSubPublisher(
 ): StreakPublisher {
   return {
     enabled: true,
-    async publish(event: StreakEvent): Promise<void> {
+    async publish(event: StreakEvent, context: PublishContext = {}): Promise<void> {
       const topic = await loadTopic(options);
       try {
         await topic.publishMessage({
           data: Buffer.from(JSON.stringify(event)),
-          attributes: streakEventAttributes(event),
+          attributes: { ...streakEventAttributes(event), ...(context.traceparent ? { traceparent: context.traceparent } : {}) },
           orderingKey: event.userId,
         });
       } catch (error) {

@@ -41,10 +41,10 @@ export async function publishOutboxRow(
       return 'left-for-relay';
     };
 
-    const error = await publishPayload(publisher, row.id, row.payload, timeoutMs);
+    const error = await publishPayload(publisher, row.id, row.payload, timeoutMs, row.trace);
     if (error !== null) return failed(error);
     await settleRows(pool, [{ id: row.id, outcome: 'published' }]);
-    logs.rowPublished(row.id, row.userId, row.version);
+    logs.rowPublished(row.id, row.userId, row.version, 'accept');
     return 'published';
   } catch (error) {
     // The session is committed; a database hiccup here must not fail the caller's request.

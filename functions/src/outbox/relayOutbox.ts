@@ -4,6 +4,8 @@ import { logs } from './logs';
 import { claimBatch, settleRows, type ClaimedBatchRow, type Settlement } from '../db/streakOutbox';
 import { isPublishingEnabled, type StreakPublisher } from './publisher';
 import { publishPayload } from './publishPayload';
+import { parseTraceparent } from '../observability/trace';
+import { runWithTrace } from '../observability/traceContext';
 
 export interface RelayOptions {
   /** Due rows claimed per batch (each batch also takes the rest of those users' due rows). */
@@ -52,7 +54,7 @@ export async function relayOutbox(pool: DatabasePool, publisher: StreakPublisher
     if (rows.length === 0) break;
     summary.batches++;
     summary.claimed += rows.length;
-    const settlements = (await Promise.all([...groupByUser(rows).values()].map((userRows) => relayUser(userRows)))).flat();
+    const settlements = (await Promise.all([...groupByUser(rows).values()].map((userRows) => inRowTrace(userRows, () => relayUser(userRows))))).flat();
     await settleRows(pool, settlements);
     for (const s of settlements) {
       if (s.outcome === 'published') summary.published++;
@@ -77,10 +79,17 @@ export async function relayOutbox(pool: DatabasePool, publisher: StreakPublisher
       // Older rows wait with the newest, or the next batch would publish a stale version instead.
       return [{ id: newest.id, outcome: 'failed', error, retryInMs }, ...older.map((r): Settlement => ({ id: r.id, outcome: 'failed', error: null, retryInMs }))];
     };
-    const error = await publishPayload(publisher, newest.id, newest.payload, publishTimeoutMs);
+    const error = await publishPayload(publisher, newest.id, newest.payload, publishTimeoutMs, newest.trace);
     if (error !== null) return fail(error);
+    logs.rowPublished(newest.id, newest.userId, newest.version, 'relay');
     return [{ id: newest.id, outcome: 'published' }, ...supersede(older)];
   }
+}
+
+/** A user's publish logs under the trace of the change it carries (its newest row's), else the pass's. */
+function inRowTrace<T>(userRows: ClaimedBatchRow[], work: () => Promise<T>): Promise<T> {
+  const trace = parseTraceparent(userRows[userRows.length - 1]!.trace);
+  return trace ? runWithTrace(trace, work) : work();
 }
 
 function groupByUser(rows: readonly ClaimedBatchRow[]): Map<string, ClaimedBatchRow[]> {

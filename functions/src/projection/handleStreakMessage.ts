@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { newTrace, parseTraceparent, traceFromKey, type TraceContext } from '../observability/trace';
+import { runWithTrace } from '../observability/traceContext';
 import { logs } from './logs';
 import { parseStreakMessage, type IncomingMessage } from './parseStreakMessage';
 import type { StreakStore } from './streakStore';
@@ -29,7 +32,26 @@ export type ProjectionResult =
  * Projects one streak-updated message into streaks/{userId}. Returns (acks) for anything that
  * retrying cannot fix; throws only when the store failed, so Pub/Sub delivers the message again.
  */
-export async function handleStreakMessage(event: StreakMessageEvent, deps: ProjectorDeps): Promise<ProjectionResult> {
+export function handleStreakMessage(event: StreakMessageEvent, deps: ProjectorDeps): Promise<ProjectionResult> {
+  return runWithTrace(messageTrace(event.data?.message), () => project(event, deps));
+}
+
+// Only the attribute the trace needs; the rest of the message is parseStreakMessage's.
+const traceAttributes = z.object({ traceparent: z.string().max(512).optional() }).passthrough();
+
+/**
+ * The trace the message carries (attribute traceparent, written by the relay from the outbox row), so
+ * the write logs under the accept's trace. Without one (an older publisher, a rebuild, a hand-published
+ * message) or with a malformed one: a trace of its own, the same for every redelivery of the message.
+ */
+function messageTrace(message: { messageId?: string; attributes?: unknown } | undefined): TraceContext {
+  const attributes = traceAttributes.safeParse(message?.attributes ?? {});
+  const carried = attributes.success ? parseTraceparent(attributes.data.traceparent) : null;
+  if (carried) return carried;
+  return message?.messageId ? traceFromKey(`pubsub:${message.messageId}`) : newTrace();
+}
+
+async function project(event: StreakMessageEvent, deps: ProjectorDeps): Promise<ProjectionResult> {
   const message = event.data?.message ?? {};
   const maxAgeMs = deps.maxEventAgeMs ?? MAX_EVENT_AGE_MS;
   const eventTime = event.time ?? message.publishTime;
@@ -48,12 +70,20 @@ export async function handleStreakMessage(event: StreakMessageEvent, deps: Proje
     return { outcome: 'malformed' };
   }
   const { userId, version } = parsed.event;
-  const store = await deps.store();
-  const result = await store.writeIfNewer(parsed.event);
+  let result: Awaited<ReturnType<StreakStore['writeIfNewer']>>;
+  try {
+    const store = await deps.store();
+    result = await store.writeIfNewer(parsed.event);
+  } catch (error) {
+    logs.projectionFailed(userId, version, error);
+    throw error;
+  }
   if (!result.written) {
     logs.streakAlreadyCurrent(userId, version, result.storedVersion);
     return { outcome: 'unchanged', userId, version, storedVersion: result.storedVersion };
   }
-  logs.streakProjected(userId, version, result.previousVersion);
+  // The event's updatedAt is the commit's instant (the accept's transaction): the lag is commit to projected.
+  const committedAt = parsed.event.updatedAt;
+  logs.streakProjected(userId, version, result.previousVersion, { committedAt, lagMs: Math.max(0, (deps.now ?? Date.now)() - Date.parse(committedAt)) });
   return { outcome: 'written', userId, version };
 }

@@ -3,6 +3,8 @@
 // runs jest once with the stack's addresses in the environment, and stops everything it started,
 // however the run ends (see superviseExit).
 import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedDatabase } from '../../src/db/embedded';
 import { migrate } from '../../../scripts/lib/migrate/migrator';
@@ -42,6 +44,9 @@ async function main(): Promise<number> {
     await migrate(databaseUrl);
     buildFunctions();
     const ports = await freeEmulatorPorts();
+    // Everything the emulators print (the functions' log lines among it), for specs that follow a trace.
+    const stackLog = path.join(mkdtempSync(path.join(os.tmpdir(), 'emulator-log-')), 'stack.log');
+    writeFileSync(stackLog, '');
     const stack: EmulatorStack = await startEmulatorStack({
       mode,
       ports,
@@ -50,7 +55,10 @@ async function main(): Promise<number> {
       // gets a generous wait on a loaded machine; the outage spec runs its own publisher and timeouts.
       // The reconcile spec samples every user the suite's outbox holds, so the ones it made lag are among them.
       params: { PUBLISH_TIMEOUT_MS: '5000', RECONCILE_SAMPLE_USERS: '1000' },
-      onLine: process.env.EMULATOR_LOG ? (line) => console.log(`  | ${line}`) : undefined,
+      onLine: (line) => {
+        appendFileSync(stackLog, `${line}\n`);
+        if (process.env.EMULATOR_LOG) console.log(`  | ${line}`);
+      },
     });
     supervisor.onStop(stack.stop);
     console.log(`test:emulators: stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (pids ${stack.pids.join(', ')}); running the suite`);
@@ -62,6 +70,7 @@ async function main(): Promise<number> {
       databaseUrl,
       bridgeTriggerWired: stack.bridgeTriggerWired,
       pubsubBinary: mode.cloudCli?.pubsubBinary ?? null,
+      stackLog,
     };
     return await supervisor.exit(await runJest(stack, description, process.argv.slice(2), supervisor));
   } catch (error) {

@@ -9,7 +9,8 @@ import { logs as accountLogs } from '../../src/account/logs';
 import { acceptSession } from '../../src/accept/acceptSession';
 import { rateLimitFor, readConfig } from '../../src/config';
 import { exportSessionsPage } from '../../src/db/accountData';
-import { storeRejects } from '../../src/db/backfillRejects';
+import { runRejectsByReason, storeRejects } from '../../src/db/backfillRejects';
+import { recentRuns } from '../../src/db/backfillRuns';
 import { addFriendship, listFriends, removeFriendship } from '../../src/db/friendships';
 import { readBoard } from '../../src/db/friendsLeaderboard';
 import { connect, type Database } from '../../src/db/pool';
@@ -124,6 +125,9 @@ function readmeGrants(role: string): string {
     await recordParityPass(pool, { kind: 'projection', startedAtMs: Date.now(), outboxHighId: '1', counts: { sampled: 1, behind: 1 }, samples: [{ userId: 'ann', finding: 'behind', detail: {} }] }, 30);
     expect(await latestParityPasses(pool, 'projection')).toHaveLength(1);
     await rollUpSessionHours(pool);
+    // The reconcile pass's watch over backfill runs (they run as an operator; the functions only read).
+    await expect(recentRuns(pool, 20)).resolves.toEqual(expect.any(Array));
+    await expect(runRejectsByReason(pool, 5)).resolves.toEqual(expect.any(Object));
     await recordStatusSample(pool, { outboxPending: (await pendingSummary(pool)).pending, oldestPendingSeconds: null });
     // verify runs as an operator; its findings name users, so a deletion by the functions removes them.
     await asOwner(`insert into verify_results (id, source, counts) values (1, 'test', '{}'); insert into verify_mismatches values (1, 'ann', 'differs', '{}')`);

@@ -28,6 +28,8 @@ const stackSchema = z.object({
   bridgeTriggerWired: z.boolean(),
   /** The Cloud CLI's Pub/Sub emulator launcher, for tests that run one of their own. */
   pubsubBinary: z.string().nullable(),
+  /** The file the runner appends every line the emulators print to (the functions' log lines among them). */
+  stackLog: z.string(),
 });
 
 export type StackDescription = z.infer<typeof stackSchema>;
