@@ -4,16 +4,19 @@ import path from 'node:path';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../../functions/test/support/testDatabase';
-import { joinRunGroup, loadRunGroup } from '../../functions/src/db/backfillRunGroups';
+import { readConfig } from '../../functions/src/config';
+import { joinRunGroup, loadRunGroup, settleGroupRanges } from '../../functions/src/db/backfillRunGroups';
 import { countRunUsers } from '../../functions/src/db/backfillRunUsers';
 import { createRun, emptyCounts, groupRuns, loadRun, saveCounts } from '../../functions/src/db/backfillRuns';
-import { parseBackfillFlags, type BackfillFlags } from '../lib/backfill/backfillOptions';
+import { parseBackfillFlags, type BackfillFlags, type BackfillPlan } from '../lib/backfill/backfillOptions';
 import { claimGroupRebuild } from '../lib/backfill/claimGroupRebuild';
 import { cloudRunTask, taskRunId, type CloudRunTask } from '../lib/backfill/cloudRunTask';
 import { storeSource } from '../lib/backfill/firestoreSource';
 import { groupSummary } from '../lib/backfill/groupSummary';
 import { inRange, keyRanges } from '../lib/backfill/keyRanges';
+import { comparePaths, rangesOfPoints, rangesOfTask } from '../lib/backfill/partitionRanges';
 import { runBackfill, type BackfillSettings } from '../lib/backfill/runBackfill';
+import { sourceOfPlan, storedRanges } from '../lib/backfill/sourceOfPlan';
 import { memoryStore } from './support/memoryStore';
 import { emptyTables, migrationState } from './support/snapshot';
 
@@ -214,5 +217,88 @@ describe('a run group: the tasks of one execution, against PostgreSQL', () => {
     expect(summary.readTimes).toEqual([null]);
     expect(summary.warnings).toEqual([expect.stringMatching(/^the tasks read different moments .*same --read-time/)]);
     expect(await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`select count(*)::int as n from backfill_runs where run_group = 'exec-c'`)).toBe(2);
+  });
+});
+
+describe("collection groups cut by Firestore's partitions", () => {
+  const segment = fc.constantFrom('a', 'a-b', 'a.b', 'b', 'users', 'Z', '0', 'ab', 'a0');
+  const docPath = fc.array(fc.tuple(segment, segment), { minLength: 1, maxLength: 3 }).map((pairs) => pairs.flat().join('/'));
+  const inPathRange = (key: string, r: { from: string | null; to: string | null }) =>
+    (r.from === null || comparePaths(key, r.from) >= 0) && (r.to === null || comparePaths(key, r.to) < 0);
+
+  it('turn split points in any order, repeated, into ranges that hold every key exactly once, dealt to tasks without loss', () => {
+    fc.assert(
+      fc.property(fc.array(docPath, { maxLength: 12 }), fc.array(docPath, { maxLength: 30 }), fc.integer({ min: 1, max: 5 }), (points, keys, tasks) => {
+        const all = rangesOfPoints(points);
+        const dealt = Array.from({ length: tasks }, (_, i) => rangesOfTask(all, i, tasks)).flat();
+        expect(dealt).toHaveLength(all.length);
+        for (const key of keys) expect(dealt.filter((r) => inPathRange(key, r))).toHaveLength(1);
+      }),
+    );
+  });
+
+  it('order paths segment by segment, as Firestore does', () => {
+    expect(['users/a-b/s/1', 'users/a/s/1', 'users/a/s/1/x/2'].sort(comparePaths)).toEqual(['users/a/s/1', 'users/a/s/1/x/2', 'users/a-b/s/1']);
+  });
+
+  describe('against PostgreSQL', () => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      db = await createTestDatabase({ poolSize: 6 });
+    });
+    afterAll(async () => {
+      await db.close();
+    });
+    const plan = (shard: { index: number; count: number }, partitions: number): BackfillPlan => ({
+      kind: 'sessions', source: { type: 'firestore', readTimeMs: null, shard, partitions }, collection: 'sessions', group: true, groupParent: 'users',
+      batchSize: 2, since: null, defaultTimeZone: null, project: true, rebuildChunkSize: 2,
+    });
+    const groupSettings: BackfillSettings = { ...settings };
+    const store = (partitions: boolean) => memoryStore(documents, { group: 'sessions', users, partitions });
+
+    it('one process reads the partitions, and a crashed run resumes inside them to the state of an uninterrupted one', async () => {
+      await emptyTables(db.pool);
+      await createRun(db.pool, { id: 'prefix', kind: 'sessions', source: 'memory', options: {} });
+      const prefix = await sourceOfPlan(plan({ index: 0, count: 1 }, 3), readConfig(), store(false));
+      expect(prefix.rangesNote).toBe('key ranges: document-id prefixes (this store offers no partitions)');
+      await runBackfill({ pool: db.pool, source: prefix, settings: groupSettings, run: (await loadRun(db.pool, 'prefix'))! });
+      const expected = { ...((await migrationState(db.pool)) as object), rejects: undefined };
+
+      await emptyTables(db.pool);
+      const source = await sourceOfPlan(plan({ index: 0, count: 1 }, 3), readConfig(), store(true));
+      expect(source.ranges).toBe('partitions');
+      expect(source.rangesNote).toMatch(/^key ranges: Firestore's partitions \(3 partitions of the collection group, 3 read here\)$/);
+      // Sorted (the store answered in reverse) and contiguous from the first key to the last.
+      const ranges = source.fingerprint.ranges as Array<{ from: string | null; to: string | null }>;
+      expect(ranges[0]!.from).toBeNull();
+      expect(ranges[ranges.length - 1]!.to).toBeNull();
+      ranges.slice(1).forEach((r, i) => expect(r.from).toBe(ranges[i]!.to));
+      ranges.slice(1, -1).forEach((r) => expect(comparePaths(r.from!, r.to!)).toBeLessThan(0));
+      await createRun(db.pool, { id: 'parts', kind: 'sessions', source: 'memory', options: { fingerprint: source.fingerprint, ranges: 'partitions' } });
+      const boom = new Error('lost the VM');
+      await expect(runBackfill({ pool: db.pool, source, settings: groupSettings, run: (await loadRun(db.pool, 'parts'))!, checkpoints: { at: (p, n) => { if (p === 'between' && n === 3) throw boom; } } })).rejects.toBe(boom);
+      const saved = (await loadRun(db.pool, 'parts'))!;
+      // The resume cuts as the run started, from its stored ranges, whatever Firestore would answer now.
+      const again = await sourceOfPlan(plan({ index: 0, count: 1 }, 3), readConfig(), store(false), { fixed: { ranges: storedRanges.parse((saved.options.fingerprint as { ranges: unknown }).ranges), from: 'partitions' } });
+      expect(again.fingerprint).toEqual(source.fingerprint);
+      await runBackfill({ pool: db.pool, source: again, settings: groupSettings, run: saved });
+      expect({ ...((await migrationState(db.pool)) as object), rejects: undefined }).toEqual(expected);
+    });
+
+    it("the tasks of a group cut by the one answer the first task stored", async () => {
+      await emptyTables(db.pool);
+      await joinRunGroup(db.pool, { id: 'exec-p', kind: 'sessions', taskCount: 2 });
+      const sources = [];
+      for (const index of [0, 1]) {
+        const group = await loadRunGroup(db.pool, 'exec-p');
+        sources.push(await sourceOfPlan(plan({ index, count: 2 }, 2), readConfig(), store(true), { group: { stored: group!.ranges, settle: (all) => settleGroupRanges(db.pool, 'exec-p', all) } }));
+      }
+      const stored = (await loadRunGroup(db.pool, 'exec-p'))!.ranges!;
+      expect(sources.map((s) => s.ranges)).toEqual(['partitions', 'partitions']);
+      expect(sources.flatMap((s) => s.fingerprint.ranges as unknown[])).toEqual(expect.arrayContaining(stored));
+      expect(sources.flatMap((s) => s.fingerprint.ranges as unknown[])).toHaveLength(stored.length);
+      // Separate --shard processes, with no group to share one answer, keep the prefix ranges.
+      expect((await sourceOfPlan(plan({ index: 0, count: 2 }, 2), readConfig(), store(true))).rangesNote).toMatch(/document-id prefixes \(separate --shard processes/);
+    });
   });
 });

@@ -6,7 +6,7 @@ import { withDatabase } from '../cli/database';
 import { parseCommandLine } from '../cli/flags';
 import { createProgress } from '../cli/progress';
 import { UsageError } from '../cli/runCli';
-import { joinRunGroup } from '../../../functions/src/db/backfillRunGroups';
+import { joinRunGroup, settleGroupRanges } from '../../../functions/src/db/backfillRunGroups';
 import { cloudRunTask, taskGroup, taskRunId } from './cloudRunTask';
 import { backfillCli, parseBackfillFlags, planAsFlags, type BackfillFlags, type BackfillPlan, type StoredRunOptions } from './backfillOptions';
 import { formatSummary, type BackfillReport } from './backfillSummary';
@@ -14,7 +14,7 @@ import { groupSummaryCommand } from './groupSummaryCommand';
 import { newRunId } from './newRunId';
 import { RejectsFile } from './rejectsFile';
 import { runBackfill, type BackfillResult, type Checkpoints } from './runBackfill';
-import { sourceOfPlan } from './sourceOfPlan';
+import { sourceOfPlan, storedRanges, type RangeChoice } from './sourceOfPlan';
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
@@ -72,7 +72,19 @@ export async function backfillCommand(argv: readonly string[], hooks: { checkpoi
     } else {
       plan = command.plan as BackfillPlan;
     }
-    const source = await sourceOfPlan(plan, config);
+    // A new task joins its group first: the group may hold the key ranges every task must cut alike.
+    let choice: RangeChoice = {};
+    if (task && !command.dryRun && !run) {
+      const group = taskGroup(task);
+      const joined = await joinRunGroup(db.pool, { id: group, kind: plan.kind, taskCount: task.count });
+      if (joined.kind !== plan.kind || joined.taskCount !== task.count) {
+        throw new UsageError([`run group ${group} backfills ${joined.kind} in ${joined.taskCount} tasks; this task says ${plan.kind} in ${task.count}`], 'backfill');
+      }
+      choice = { group: { stored: joined.ranges, settle: (all) => settleGroupRanges(db.pool, group, all) } };
+    }
+    const fixed = stored ? storedRanges.safeParse(stored.fingerprint.ranges) : null;
+    if (fixed?.success) choice = { fixed: { ranges: fixed.data, from: stored?.ranges ?? 'prefix' } };
+    const source = await sourceOfPlan(plan, config, undefined, choice);
     // Compared as values: jsonb stores object keys in its own order, so the stored JSON text differs.
     if (stored && !isDeepStrictEqual(stored.fingerprint, source.fingerprint)) {
       throw new UsageError([`--resume: the input changed since run ${resumeId} started (${source.describe}); start a new run instead`], 'backfill');
@@ -80,18 +92,13 @@ export async function backfillCommand(argv: readonly string[], hooks: { checkpoi
     if (!command.dryRun && !run) {
       const id = task ? taskRunId(task) : (command.runId ?? newRunId());
       const group = task ? taskGroup(task) : null;
-      if (task && group) {
-        const joined = await joinRunGroup(db.pool, { id: group, kind: plan.kind, taskCount: task.count });
-        if (joined.kind !== plan.kind || joined.taskCount !== task.count) {
-          throw new UsageError([`run group ${group} backfills ${joined.kind} in ${joined.taskCount} tasks; this task says ${plan.kind} in ${task.count}`], 'backfill');
-        }
-      }
-      const options: StoredRunOptions = { plan, fingerprint: source.fingerprint, report: files.report, rejects: files.rejects };
+      const options: StoredRunOptions = { plan, fingerprint: source.fingerprint, report: files.report, rejects: files.rejects, ...(source.ranges ? { ranges: source.ranges } : {}) };
       await createRun(db.pool, { id, kind: plan.kind, source: source.describe, options: options as unknown as Record<string, unknown>, group });
       run = { id, cursor: null, counts: (await loadRun(db.pool, id))!.counts, group };
     }
     const resumeCommand = run ? `npm run backfill -- ${plan.kind} --resume ${run.id}` : null;
     console.log(`${command.dryRun ? 'dry run' : `run ${run?.id}`}: backfill ${plan.kind} from ${source.describe} into ${db.describe}`);
+    if (source.rangesNote) console.log(`  ${source.rangesNote}`);
     if (resumeCommand) {
       console.log(`  ${resumeId ? 'resumed with' : 'resume after an interruption with'}: ${resumeCommand}`);
       console.log(`  (a resumed run keeps: ${planAsFlags(plan, files)})`);

@@ -203,6 +203,8 @@ export function parseBackfillFlags(
 export interface StoredRunOptions {
   plan: BackfillPlan;
   fingerprint: Record<string, unknown>;
+  /** How the key space was cut (absent in runs from before partitions: prefixes). */
+  ranges?: 'partitions' | 'prefix';
   report: string | null;
   rejects: string | null;
 }
