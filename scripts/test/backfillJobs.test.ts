@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../../functions/test/supp
 import { readConfig } from '../../functions/src/config';
 import { joinRunGroup, loadRunGroup, settleGroupRanges } from '../../functions/src/db/backfillRunGroups';
 import { countRunUsers } from '../../functions/src/db/backfillRunUsers';
-import { createRun, emptyCounts, groupRuns, loadRun, saveCounts } from '../../functions/src/db/backfillRuns';
+import { createRun, emptyCounts, groupRuns, loadRun, markRunResumed, markRunStopped, saveCounts } from '../../functions/src/db/backfillRuns';
 import { parseBackfillFlags, type BackfillFlags, type BackfillPlan } from '../lib/backfill/backfillOptions';
 import { claimGroupRebuild } from '../lib/backfill/claimGroupRebuild';
 import { cloudRunTask, taskRunId, type CloudRunTask } from '../lib/backfill/cloudRunTask';
@@ -206,6 +206,16 @@ describe('a run group: the tasks of one execution, against PostgreSQL', () => {
       }),
       { numRuns: 15 },
     );
+  });
+
+  it('a failed task needs attention until its retry resumes it', async () => {
+    await emptyTables(db.pool);
+    await startTask('exec-f', 0);
+    await markRunStopped(db.pool, 'exec-f-task-0', 'failed');
+    const summary = async () => groupSummary((await loadRunGroup(db.pool, 'exec-f'))!, await groupRuns(db.pool, 'exec-f'), { users: 0, pending: 0 }, Date.now());
+    expect(await summary()).toMatchObject({ status: 'needs attention', tasks: { failed: 1 }, warnings: expect.arrayContaining([expect.stringMatching(/^task run exec-f-task-0 is failed: .*--resume exec-f-task-0$/)]) });
+    await markRunResumed(db.pool, 'exec-f-task-0');
+    expect(await summary()).toMatchObject({ status: 'running', tasks: { failed: 0, running: 1 } });
   });
 
   it('warns when the tasks read different moments', async () => {

@@ -34,9 +34,9 @@ const columns = sql.fragment`id, kind, task_count as "taskCount", ranges, rebuil
 
 /** A task joining its group: the row is created by whichever task comes first, and returned as stored. */
 export async function joinRunGroup(db: CommonQueryMethods, group: { id: string; kind: BackfillKind; taskCount: number }): Promise<RunGroupRow> {
-  await db.query(sql.unsafe`
+  await db.maybeOne(sql.type(z.object({ id: z.string() }))`
     insert into backfill_run_groups (id, kind, task_count) values (${group.id}, ${group.kind}, ${group.taskCount})
-    on conflict (id) do nothing`);
+    on conflict (id) do nothing returning id`);
   return db.one(sql.type(groupRow)`select ${columns} from backfill_run_groups where id = ${group.id}`);
 }
 

@@ -109,6 +109,11 @@ export async function markRunStopped(db: CommonQueryMethods, id: string, status:
     .catch(() => null);
 }
 
+/** A stopped run resumed (by --resume or a retried Cloud Run Jobs attempt) is running again, for the status and a group's summary. */
+export async function markRunResumed(db: CommonQueryMethods, id: string): Promise<void> {
+  await db.maybeOne(sql.type(touched)`update backfill_runs set status = 'running', updated_at = now() where id = ${id} and status in ('failed', 'interrupted') returning id`);
+}
+
 /** How many documents the run's source held when it started, for its progress (null: the source cannot tell). */
 export async function recordSourceTotal(db: CommonQueryMethods, id: string, total: number | null): Promise<void> {
   await db.one(sql.type(touched)`update backfill_runs set source_total = ${total}::int8 where id = ${id} returning id`);

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { createRun, loadRun, markRunStopped, recordSourceTotal, type BackfillKind } from '../../../functions/src/db/backfillRuns';
+import { createRun, loadRun, markRunResumed, markRunStopped, recordSourceTotal, type BackfillKind } from '../../../functions/src/db/backfillRuns';
 import { readConfig } from '../../../functions/src/config';
 import { withDatabase } from '../cli/database';
 import { parseCommandLine } from '../cli/flags';
@@ -67,6 +67,7 @@ export async function backfillCommand(argv: readonly string[], hooks: { checkpoi
       // A resumed run keeps the files it was asked for, unless this command names others.
       files = { report: command.report ?? stored.report ?? null, rejects: command.rejects ?? stored.rejects ?? null };
       run = { id: row.id, cursor: row.cursor, counts: row.counts, group: row.group };
+      await markRunResumed(db.pool, row.id);
       startedAt = new Date(row.startedAt).toISOString();
       if (row.status === 'completed') console.log(`run ${row.id} already completed; nothing to do`);
     } else {
