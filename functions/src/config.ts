@@ -119,6 +119,8 @@ const envSchema = z.object({
   GCLOUD_PROJECT: z.string().optional(),
   // Set by Cloud Run / Cloud Functions (and by the Functions emulator): we run as a function.
   K_SERVICE: z.string().optional(),
+  // Set by Cloud Run Jobs in every task: the backfill's container runs there, with the job's service account.
+  CLOUD_RUN_JOB: z.string().optional(),
   FUNCTIONS_EMULATOR: flag,
 });
 
@@ -193,7 +195,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   // Only deployed code or explicit credentials may reach Google; anything else would probe the metadata server.
   const deployed = Boolean(e.K_SERVICE) && !e.FUNCTIONS_EMULATOR;
-  const realCredentials = deployed || Boolean(e.GOOGLE_APPLICATION_CREDENTIALS);
+  // A Cloud Run Jobs task has the platform's credentials too (its metadata server), without being a function.
+  const realCredentials = deployed || Boolean(e.CLOUD_RUN_JOB) || Boolean(e.GOOGLE_APPLICATION_CREDENTIALS);
   const demoProject = (e.GCLOUD_PROJECT ?? '').startsWith('demo-');
   return {
     database: {

@@ -74,10 +74,10 @@ describe('npm run status on a database mid-migration', () => {
   it('shows each backfill run with its shard, progress and last activity; a running run without progress for 10 minutes is stalled', () => {
     const runs = Object.fromEntries(status.backfill!.runs.map((r) => [r.id, r]));
     expect(status.backfill!.runs.map((r) => r.id)).toEqual(['catch-up', 'sessions-2', 'sessions-1', 'sessions-0', 'users-1']);
-    expect(runs['sessions-0']).toMatchObject({ status: 'completed', shard: '0/3', progress: 1, phase: 'done', stalled: false, total: 4000 });
+    expect(runs['sessions-0']).toMatchObject({ status: 'completed', group: 'backfill-sessions-x7k2p', shard: '0/3', progress: 1, phase: 'done', stalled: false, total: 4000 });
     expect(runs['sessions-1']).toMatchObject({ status: 'running', shard: '1/3', progress: 0.625, phase: 'reading', stalled: false });
     expect(runs['sessions-2']).toMatchObject({ status: 'running', shard: '2/3', progress: 0.25, stalled: true });
-    expect(runs['catch-up']).toMatchObject({ status: 'completed', shard: null, since: { field: 'createdAt' } });
+    expect(runs['catch-up']).toMatchObject({ status: 'completed', group: null, shard: null, since: { field: 'createdAt' } });
     expect(runs['users-1']).toMatchObject({ kind: 'users', status: 'completed', total: null, progress: 1 });
     expect(Date.parse(status.at) - Date.parse(runs['sessions-2']!.lastProgressAt)).toBeGreaterThan(10 * 60_000);
   });

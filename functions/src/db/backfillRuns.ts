@@ -37,6 +37,8 @@ export interface BackfillRunRow {
   counts: BackfillCounts;
   status: BackfillRunStatus;
   startedAt: string;
+  /** The run group (Cloud Run Jobs execution) this run is one task of; null: a run on its own. */
+  group: string | null;
 }
 
 const runRow = z.object({
@@ -48,20 +50,21 @@ const runRow = z.object({
   counts: z.record(z.unknown()),
   status: z.enum(['running', 'completed', 'failed', 'interrupted']),
   started_at: z.string(),
+  run_group: z.string().nullable(),
 });
 
 const touched = z.object({ id: z.string() });
 
-export async function createRun(db: CommonQueryMethods, run: { id: string; kind: BackfillKind; source: string; options: Record<string, unknown> }): Promise<void> {
+export async function createRun(db: CommonQueryMethods, run: { id: string; kind: BackfillKind; source: string; options: Record<string, unknown>; group?: string | null }): Promise<void> {
   await db.one(sql.type(touched)`
-    insert into backfill_runs (id, kind, source, options, counts, status)
-    values (${run.id}, ${run.kind}, ${run.source}, ${sql.jsonb(run.options as never)}, ${sql.jsonb(emptyCounts() as never)}, 'running')
+    insert into backfill_runs (id, kind, source, options, counts, status, run_group)
+    values (${run.id}, ${run.kind}, ${run.source}, ${sql.jsonb(run.options as never)}, ${sql.jsonb(emptyCounts() as never)}, 'running', ${run.group ?? null})
     returning id`);
 }
 
 export async function loadRun(db: CommonQueryMethods, id: string): Promise<BackfillRunRow | null> {
   const row = await db.maybeOne(sql.type(runRow)`
-    select id, kind, source, options, cursor, counts, status, started_at::text from backfill_runs where id = ${id}`);
+    select id, kind, source, options, cursor, counts, status, started_at::text, run_group from backfill_runs where id = ${id}`);
   if (row === null) return null;
   return {
     id: row.id,
@@ -72,6 +75,7 @@ export async function loadRun(db: CommonQueryMethods, id: string): Promise<Backf
     cursor: row.cursor ?? null,
     counts: { ...emptyCounts(), ...(row.counts as Partial<BackfillCounts>) },
     startedAt: row.started_at,
+    group: row.run_group,
   };
 }
 
@@ -105,6 +109,11 @@ export async function markRunStopped(db: CommonQueryMethods, id: string, status:
     .catch(() => null);
 }
 
+/** A stopped run resumed (by --resume or a retried Cloud Run Jobs attempt) is running again, for the status and a group's summary. */
+export async function markRunResumed(db: CommonQueryMethods, id: string): Promise<void> {
+  await db.maybeOne(sql.type(touched)`update backfill_runs set status = 'running', updated_at = now() where id = ${id} and status in ('failed', 'interrupted') returning id`);
+}
+
 /** How many documents the run's source held when it started, for its progress (null: the source cannot tell). */
 export async function recordSourceTotal(db: CommonQueryMethods, id: string, total: number | null): Promise<void> {
   await db.one(sql.type(touched)`update backfill_runs set source_total = ${total}::int8 where id = ${id} returning id`);
@@ -114,6 +123,7 @@ export interface RunSummary {
   id: string;
   kind: BackfillKind;
   status: BackfillRunStatus;
+  group: string | null;
   source: string;
   options: Record<string, unknown>;
   counts: BackfillCounts;
@@ -128,6 +138,7 @@ const summaryRow = z.object({
   id: z.string(),
   kind: z.enum(['sessions', 'users', 'friendships']),
   status: z.enum(['running', 'completed', 'failed', 'interrupted']),
+  group: z.string().nullable(),
   source: z.string(),
   options: z.record(z.unknown()),
   counts: z.record(z.unknown()),
@@ -137,13 +148,27 @@ const summaryRow = z.object({
   finishedAtMs: z.coerce.number().nullable(),
 });
 
+const summaryColumns = sql.fragment`
+  id, kind, status, run_group as "group", source, options, counts, source_total as "sourceTotal",
+  (extract(epoch from started_at) * 1000)::float8 as "startedAtMs",
+  (extract(epoch from updated_at) * 1000)::float8 as "updatedAtMs",
+  (extract(epoch from finished_at) * 1000)::float8 as "finishedAtMs"`;
+
 /** The latest `limit` runs, newest first (the table holds one row per run: a few dozen). */
 export async function recentRuns(db: CommonQueryMethods, limit: number): Promise<RunSummary[]> {
-  const rows = await db.any(sql.type(summaryRow)`
-    select id, kind, status, source, options, counts, source_total as "sourceTotal",
-           (extract(epoch from started_at) * 1000)::float8 as "startedAtMs",
-           (extract(epoch from updated_at) * 1000)::float8 as "updatedAtMs",
-           (extract(epoch from finished_at) * 1000)::float8 as "finishedAtMs"
-    from backfill_runs order by started_at desc, id desc limit ${limit}`);
+  const rows = await db.any(sql.type(summaryRow)`select ${summaryColumns} from backfill_runs order by started_at desc, id desc limit ${limit}`);
   return rows.map((r) => ({ ...r, counts: { ...emptyCounts(), ...(r.counts as Partial<BackfillCounts>) } }));
+}
+
+/** Every run (task) of a run group, in id order. */
+export async function groupRuns(db: CommonQueryMethods, group: string): Promise<RunSummary[]> {
+  const rows = await db.any(sql.type(summaryRow)`select ${summaryColumns} from backfill_runs where run_group = ${group} order by id`);
+  return rows.map((r) => ({ ...r, counts: { ...emptyCounts(), ...(r.counts as Partial<BackfillCounts>) } }));
+}
+
+/** The ids of a group's runs, and how many of them have read their source to its end. */
+export async function groupReadState(db: CommonQueryMethods, group: string): Promise<{ runIds: string[]; sourcesDone: number }> {
+  const rows = await db.any(sql.type(z.object({ id: z.string(), done: z.boolean() }))`
+    select id, coalesce((counts ->> 'sourceDone')::boolean, false) as done from backfill_runs where run_group = ${group} order by id`);
+  return { runIds: rows.map((r) => r.id), sourcesDone: rows.filter((r) => r.done).length };
 }

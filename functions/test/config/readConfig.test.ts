@@ -25,6 +25,14 @@ describe('readConfig', () => {
     expect(config.database.cloudSql).toMatchObject({ instanceConnectionName: 'p:r:i', ipType: 'PSC', database: params.dbName.options.default });
   });
 
+  it('reaches Google only with credentials: an emulator host, a deployed function, a Cloud Run Jobs task, or a key file; never a demo project', () => {
+    expect(readConfig({ GCLOUD_PROJECT: 'prod-1' }).google.firestore).toBe(false);
+    expect(readConfig({ GCLOUD_PROJECT: 'prod-1', CLOUD_RUN_JOB: 'backfill-sessions' }).google.firestore).toBe(true);
+    expect(readConfig({ GCLOUD_PROJECT: 'demo-x', CLOUD_RUN_JOB: 'backfill-sessions' }).google.firestore).toBe(false);
+    expect(readConfig({ GCLOUD_PROJECT: 'prod-1', K_SERVICE: 'fn' }).google.firestore).toBe(true);
+    expect(readConfig({ GCLOUD_PROJECT: 'prod-1', CLOUD_RUN_JOB: 'backfill-sessions' }).deployed).toBe(false);
+  });
+
   it('lists every bad value at once', () => {
     expect(() => readConfig({ MAX_SESSION_HOURS: '25', DB_IP_TYPE: 'VPN', PUBLISH_TIMEOUT_MS: 'soon' })).toThrow(ConfigError);
     try {

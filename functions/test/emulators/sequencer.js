@@ -5,7 +5,7 @@
 const Sequencer = require('@jest/test-sequencer').default;
 const path = require('node:path');
 
-const FIRST = ['rules', 'firestoreStreakStore', 'pubSubPublisher', 'verifyFirestore', 'backfillFirestore', 'backfillFriendshipsFirestore', 'backfillExport'];
+const FIRST = ['rules', 'firestoreStreakStore', 'pubSubPublisher', 'verifyFirestore', 'backfillFirestore', 'backfillFriendshipsFirestore', 'backfillExport', 'backfillJobs'];
 const LAST = ['reproject'];
 
 const rank = (test) => {

@@ -3,6 +3,7 @@ import type { BackfillKind } from '../../../functions/src/db/backfillRuns';
 import { isValidTimeZone, parseInstant } from '../../../functions/src/domain';
 import { firestoreReachable, oneSource, readableFile, writableFile } from '../cli/fileFlags';
 import type { CliSpec } from '../cli/flags';
+import { taskRunId, type CloudRunTask } from './cloudRunTask';
 import { findExportFiles } from './export/exportFiles';
 import { MAX_RANGES } from './keyRanges';
 
@@ -18,6 +19,7 @@ export const backfillCli: CliSpec = {
       sessions: 'legacy sessions/{id} documents (backfill users first: sessions fall back to their zone)',
       users: 'legacy users/{uid} documents (their time zones)',
       friendships: 'legacy users/{uid}.friends arrays: mutual listings become friends, one-sided ones pending requests (backfill users first: listed friends must be known)',
+      summary: 'add up a run group, the tasks of one Cloud Run Jobs execution: summary --group <id> [--json] (see summary --help)',
     },
   },
   flags: [
@@ -104,17 +106,31 @@ const flagName = (key: string) => (key === 'project' ? '--no-project' : `--${key
 /**
  * Checks every flag before anything touches data, collecting all problems at once. `kind` is null
  * when the command argument was wrong (its problem is already listed). `nowMs` bounds --read-time
- * and --since; `firestoreAvailable` says whether a real Firestore client may be built here.
+ * and --since; `firestoreAvailable` says whether a real Firestore client may be built here. `task`
+ * is the Cloud Run Jobs task this process is (null outside a job): it is the shard, and its run id is
+ * its own, so flags that would say otherwise are problems rather than silently losing.
  */
 export function parseBackfillFlags(
   kind: BackfillKind | null,
   flags: BackfillFlags,
   given: ReadonlySet<string>,
-  context: { nowMs: number; firestoreAvailable: boolean },
+  context: { nowMs: number; firestoreAvailable: boolean; task?: CloudRunTask | null },
 ): { ok: true; command: BackfillCommand } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   const report = writableFile(flags.report, '--report', problems);
   const rejects = writableFile(flags.rejects, '--rejects', problems);
+  const task = context.task ?? null;
+  if (task) {
+    const own = taskRunId(task);
+    if (flags.resume !== undefined && flags.resume !== own) problems.push(`--resume ${flags.resume}: this Cloud Run Jobs task resumes its own run ${own} by itself; drop --resume`);
+    if (flags.runId !== undefined) problems.push(`--run-id: a Cloud Run Jobs task's run id is derived from its execution and index (${own}); drop --run-id`);
+    if (flags.shard !== undefined && flags.shard !== `${task.index}/${task.count}`) {
+      problems.push(`--shard ${flags.shard} conflicts with this Cloud Run Jobs task ${task.index}/${task.count} (CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT); drop --shard: each task is its shard`);
+    }
+    if (task.count > 1 && flags.resume === undefined && !flags.fromFirestore && flags.fromExport === undefined) {
+      problems.push(`a Cloud Run Jobs execution of ${task.count} tasks needs a source it can split over them: --from-firestore (key ranges) or --from-export (its files)`);
+    }
+  }
 
   if (flags.resume !== undefined) {
     if (!ID.test(flags.resume)) problems.push('--resume takes a run id as printed by an earlier run');
@@ -138,8 +154,8 @@ export function parseBackfillFlags(
   if (flags.runId !== undefined && !ID.test(flags.runId)) problems.push('--run-id: 1-100 characters of A-Z a-z 0-9 _ . : -');
   const { batchSize, rebuildChunk: rebuildChunkSize, partitions } = flags;
 
-  let shard = { index: 0, count: 1 };
-  if (flags.shard !== undefined) {
+  let shard = task ? { index: task.index, count: task.count } : { index: 0, count: 1 };
+  if (flags.shard !== undefined && !task) {
     const m = /^(\d+)\/(\d+)$/.exec(flags.shard);
     if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) problems.push(`--shard takes i/N with 0 <= i < N (e.g. 0/4), got ${JSON.stringify(flags.shard)}`);
     else shard = { index: Number(m[1]), count: Number(m[2]) };
@@ -160,7 +176,9 @@ export function parseBackfillFlags(
     if (flags.sinceField === undefined) problems.push('--since needs --since-field <field> (a field the legacy writer sets on every write, e.g. createdAt)');
     else if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(flags.sinceField)) problems.push('--since-field takes a field name');
     if (fromMs !== null && flags.sinceField !== undefined) since = { field: flags.sinceField, fromMs };
-    if (flags.fromFirestore && (flags.shard !== undefined || partitions > 1)) problems.push('--since reads in since-field order; it cannot be combined with --shard or --partitions');
+    if (flags.fromFirestore && (flags.shard !== undefined || partitions > 1 || shard.count > 1)) {
+      problems.push(`--since reads in since-field order; it cannot be combined with --shard or --partitions${task ? ', nor run as several Cloud Run Jobs tasks' : ''}`);
+    }
   }
   if (!flags.fromFirestore) {
     for (const key of flags.fromExport === undefined ? (['partitions', 'readTime', 'shard'] as const) : (['partitions', 'readTime'] as const)) {
@@ -203,6 +221,8 @@ export function parseBackfillFlags(
 export interface StoredRunOptions {
   plan: BackfillPlan;
   fingerprint: Record<string, unknown>;
+  /** How the key space was cut (absent in runs from before partitions: prefixes). */
+  ranges?: 'partitions' | 'prefix';
   report: string | null;
   rejects: string | null;
 }

@@ -56,6 +56,7 @@ export async function firestoreStore(db: Firestore, options: FirestoreStoreOptio
       return snapshot.data().count;
     },
     userTimeZones: (userIds: string[]) => readLegacyUserZones(db, userIds, options.usersCollection),
+    partitionPoints: options.group ? (count: number) => partitionPoints(db, options.group as string, count) : undefined,
     async existingUsers(userIds: string[]) {
       if (userIds.length === 0) return new Set<string>();
       const users = db.collection(options.usersCollection ?? 'users');
@@ -63,4 +64,23 @@ export async function firestoreStore(db: Firestore, options: FirestoreStoreOptio
       return new Set(snapshots.filter((s) => s.exists).map((s) => s.id));
     },
   };
+}
+
+/** gRPC UNIMPLEMENTED: the Firestore emulator of the Cloud CLI has no PartitionQuery. */
+const UNIMPLEMENTED = 12;
+
+// getPartitions has no read time; its split points are only boundaries, so every key still falls in
+// exactly one range whatever the snapshot the pages then read.
+async function partitionPoints(db: Firestore, group: string, count: number): Promise<string[] | null> {
+  const points: string[] = [];
+  try {
+    for await (const partition of db.collectionGroup(group).getPartitions(count)) {
+      const at = partition.startAt?.[0] as { path?: unknown } | undefined;
+      if (at && typeof at.path === 'string') points.push(at.path);
+    }
+  } catch (error) {
+    if ((error as { code?: unknown }).code === UNIMPLEMENTED) return null;
+    throw error;
+  }
+  return points;
 }

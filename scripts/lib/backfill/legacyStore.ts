@@ -35,6 +35,11 @@ export interface LegacyStore {
   userTimeZones(userIds: string[]): Promise<Map<string, string>>;
   /** Which of these ids have a users/{uid} document. */
   existingUsers?(userIds: string[]): Promise<Set<string>>;
+  /**
+   * Collection groups: split points Firestore chose (PartitionQuery) for about `count` partitions of
+   * similar size, as full document paths in any order; null where the backend lacks the RPC.
+   */
+  partitionPoints?(count: number): Promise<string[] | null>;
 }
 
 export function compareInstants(a: StoredInstant, b: StoredInstant): number {

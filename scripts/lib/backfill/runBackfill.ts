@@ -24,6 +24,7 @@ import type { RejectsFile } from './rejectsFile';
 import { prepareFriendships, writeFriendshipBatch } from './friendshipBatch';
 import { classifySessionBatch, conflictReject, deletedDetail, insertSessionBatch } from './sessionBatch';
 import { tombstonesOf } from '../../../functions/src/db/deletedUsers';
+import { claimGroupRebuild } from './claimGroupRebuild';
 
 /**
  * Points of the loop a test can observe (to kill the process there, say): `inside` a batch's
@@ -53,8 +54,11 @@ export interface BackfillInput {
   pool: DatabasePool;
   source: LegacySource;
   settings: BackfillSettings;
-  /** The run row to write to (new or resumed); null for a dry run, which writes nothing. */
-  run: { id: string; cursor: unknown; counts: BackfillCounts } | null;
+  /**
+   * The run row to write to (new or resumed); null for a dry run, which writes nothing. A run of a
+   * group (a Cloud Run Jobs task) leaves the rebuild to the group's last task.
+   */
+  run: { id: string; cursor: unknown; counts: BackfillCounts; group?: string | null } | null;
   rejectsFile?: RejectsFile;
   progress?: Progress;
   checkpoints?: Checkpoints;
@@ -214,13 +218,19 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
   input.progress?.finish();
 
   if (run && settings.kind === 'sessions' && !interrupted) {
-    const rebuilt = await rebuildAffected(pool, run.id, counts, settings, crash, stop, input.log);
-    counts = rebuilt.counts;
-    interrupted = rebuilt.interrupted;
+    const claim = run.group ? await claimGroupRebuild(pool, run.group, run.id) : { rebuilds: true, runIds: [run.id] };
+    if (claim.rebuilds) {
+      if (run.group) input.log?.(`group ${run.group}: every task has read its source; this task rebuilds the users of all ${claim.runIds.length}`);
+      const rebuilt = await rebuildAffected(pool, run.id, claim.runIds, counts, settings, crash, stop, input.log);
+      counts = rebuilt.counts;
+      interrupted = rebuilt.interrupted;
+    } else if ('waiting' in claim) {
+      input.log?.(`group ${run.group}: ${claim.waiting}; the streak rebuild is left to ${claim.rebuilder ?? "the group's last task to finish reading"}`);
+    }
   }
   if (run && !interrupted) await finishRun(pool, run.id, 'completed', counts);
 
-  const usersAffected = run ? await countRunUsers(pool, run.id) : dryUsers.size;
+  const usersAffected = run ? (await countRunUsers(pool, [run.id])).users : dryUsers.size;
   return { runId: run?.id ?? null, counts, usersAffected, interrupted };
 }
 
@@ -268,10 +278,14 @@ function tally(counts: BackfillCounts, rejects: readonly Reject[]): void {
   for (const r of rejects) counts.rejectsByReason[r.reason] = (counts.rejectsByReason[r.reason] ?? 0) + 1;
 }
 
-/** Rebuilds the run's affected users not rebuilt yet; each chunk commits with its bookkeeping. */
+/**
+ * Rebuilds the affected users of `runIds` (the run, or every task of its group) not rebuilt yet; each
+ * chunk commits with its bookkeeping in the counts of `runId`.
+ */
 async function rebuildAffected(
   pool: DatabasePool,
   runId: string,
+  runIds: readonly string[],
   start: BackfillCounts,
   settings: BackfillSettings,
   crash: Checkpoints,
@@ -280,14 +294,14 @@ async function rebuildAffected(
 ): Promise<{ counts: BackfillCounts; interrupted: boolean }> {
   let counts = start;
   for (let chunk = 1; ; chunk++) {
-    const ids = await usersToRebuild(pool, runId, settings.rebuildChunkSize);
+    const ids = await usersToRebuild(pool, runIds, settings.rebuildChunkSize);
     if (ids.length === 0) return { counts, interrupted: false };
     const started = Date.now();
     counts = await pool.transaction(async (tx) => {
       const { changed, problems } = await rebuildStreaksReporting(tx, ids, { qualifySeconds: settings.qualifySeconds, project: settings.project });
       // A user whose rows cannot be rebuilt is named and left as it was; the others of the chunk go on.
       for (const p of problems) log?.(`user ${p.userId} not rebuilt: ${p.problem}`);
-      await markUsersRebuilt(tx, runId, ids);
+      await markUsersRebuilt(tx, runIds, ids);
       const next = { ...counts, usersRebuilt: counts.usersRebuilt + ids.length, usersChanged: counts.usersChanged + changed.length };
       await saveCounts(tx, runId, next);
       return next;

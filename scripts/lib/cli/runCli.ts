@@ -1,8 +1,9 @@
 import { ConfigError } from '../../../functions/src/config';
 import { NotMigratedError } from '../migrate/requireMigrated';
 
-// Safety net for every CLI: a Google client must never probe the cloud metadata server from here.
-process.env.METADATA_SERVER_DETECTION ??= 'none';
+// Safety net for every CLI: a Google client must never probe the cloud metadata server from here,
+// except inside a Cloud Run Jobs task, where that server is the platform and holds the job's credentials.
+if (!process.env.CLOUD_RUN_JOB) process.env.METADATA_SERVER_DETECTION ??= 'none';
 
 /** Every problem with the command line at once (exit 2), so a user fixes them in one go. */
 export class UsageError extends Error {

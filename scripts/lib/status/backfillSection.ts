@@ -11,7 +11,7 @@ export const runSchema = z.object({
   id: z.string(),
   kind: z.enum(['sessions', 'users', 'friendships']),
   status: z.enum(['running', 'completed', 'failed', 'interrupted']),
-  /** The run group of a sharded run started as one (null: a run on its own). */
+  /** The run group (Cloud Run Jobs execution) this run is one task of (null: a run on its own). */
   group: z.string().nullable(),
   /** `i/N` for one shard of N (null: unsharded). */
   shard: z.string().nullable(),
@@ -44,7 +44,6 @@ const planShape = z
       })
       .passthrough()
       .optional(),
-    group: z.string().optional(),
   })
   .passthrough();
 
@@ -59,7 +58,7 @@ export function toRunStatus(run: RunSummary, nowMs: number): BackfillRunStatus {
     id: run.id,
     kind: run.kind,
     status: run.status,
-    group: options.success ? (options.data.group ?? null) : null,
+    group: run.group,
     shard: shard && shard.count > 1 ? `${shard.index}/${shard.count}` : null,
     source: run.source,
     since: plan?.since ? { field: plan.since.field, from: iso(plan.since.fromMs) } : null,

@@ -7,6 +7,8 @@ export interface MemoryStoreOptions {
   collection?: string;
   group?: string;
   users?: Record<string, { timezone?: unknown }>;
+  /** Collection groups: answer PartitionQuery as Firestore does (evenly spaced points, out of order); absent: no such RPC. */
+  partitions?: boolean;
 }
 
 /** Firestore's paging semantics over documents in memory: the LegacyStore of tests. */
@@ -45,6 +47,14 @@ export function memoryStore(documents: Record<string, Record<string, unknown>>, 
     async count(range: Parameters<LegacyStore['count']>[0]) {
       return all.filter((d) => inRange(d.key, range)).length;
     },
+    partitionPoints: options.partitions
+      ? async (count: number) => {
+          const step = Math.max(Math.ceil(all.length / count), 1);
+          const points = all.filter((_, i) => i > 0 && i % step === 0).map((d) => d.key);
+          // Firestore promises no order: reversed here, so callers must sort.
+          return points.reverse();
+        }
+      : undefined,
     async userTimeZones(userIds: string[]) {
       const zones = new Map<string, string>();
       for (const id of userIds) {

@@ -1,7 +1,7 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 
-const TABLES = ['streak_outbox', 'backfill_rejects', 'backfill_run_users', 'backfill_runs', 'user_streaks', 'streak_runs', 'daily_focus', 'focus_sessions', 'friend_requests', 'friendships', 'users'];
+const TABLES = ['streak_outbox', 'backfill_rejects', 'backfill_run_users', 'backfill_runs', 'backfill_run_groups', 'user_streaks', 'streak_runs', 'daily_focus', 'focus_sessions', 'friend_requests', 'friendships', 'users'];
 
 /** Deletes every row the migration toolkit can touch, children first. */
 export async function emptyTables(db: CommonQueryMethods): Promise<void> {

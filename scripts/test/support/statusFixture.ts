@@ -1,4 +1,5 @@
 import { sql, type DatabasePool } from 'slonik';
+import { joinRunGroup } from '../../../functions/src/db/backfillRunGroups';
 import { storeRejects } from '../../../functions/src/db/backfillRejects';
 import { createRun, emptyCounts, finishRun, recordSourceTotal, saveProgress } from '../../../functions/src/db/backfillRuns';
 import { recordMirrorPass } from '../../../functions/src/db/legacyMirror';
@@ -80,8 +81,10 @@ export async function seedStatus(pool: DatabasePool, nowMs: number): Promise<See
   const shard = (index: number) => ({ plan: { kind: 'sessions', source: { type: 'firestore', readTimeMs: current - 60 * HOUR, shard: { index, count: 3 }, partitions: 1 }, since: null } });
   await createRun(pool, { id: 'users-1', kind: 'users', source: 'firestore collection users', options: { plan: { kind: 'users', since: null } } });
   await finishRun(pool, 'users-1', 'completed', counts(200, { sourceDone: true }));
+  // The three shards are the tasks of one Cloud Run Jobs execution: one run group.
+  await joinRunGroup(pool, { id: 'backfill-sessions-x7k2p', kind: 'sessions', taskCount: 3 });
   for (const [index, id] of ['sessions-0', 'sessions-1', 'sessions-2'].entries()) {
-    await createRun(pool, { id, kind: 'sessions', source: `firestore collection sessions shard ${index}/3`, options: shard(index) });
+    await createRun(pool, { id, kind: 'sessions', source: `firestore collection sessions shard ${index}/3`, options: shard(index), group: 'backfill-sessions-x7k2p' });
     await recordSourceTotal(pool, id, 4000);
   }
   await finishRun(pool, 'sessions-0', 'completed', counts(4000, { sourceDone: true }));
