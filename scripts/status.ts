@@ -13,10 +13,10 @@ const SERVE_ONLY = ['port', 'host', 'refresh'] as const;
 const spec: CliSpec = {
   name: 'status',
   description:
-    "Where the migration stands: README's runbook step by step (✔ done, ✘ needs attention, … not yet), with the figures each check reads, from the database the other scripts use. Every figure comes from an index or a small table.",
+    "Where the migration stands: the runbook (docs/migration-runbook.md) step by step (✔ done, ✘ needs attention, … not yet), with the figures each check reads, from the database the other scripts use. Every figure comes from an index or a small table.",
   flags: [
     { flag: '--json', description: 'print the status as one JSON object (for programs and alerting)' },
-    { flag: '--fail-on', value: '<condition>', variadic: true, description: 'exit 1 when any of these holds, e.g. mismatch,stale-verify,outbox-age>300 (see README for the list)' },
+    { flag: '--fail-on', value: '<condition>', variadic: true, description: 'exit 1 when any of these holds, e.g. mismatch,stale-verify,outbox-age>300 (see docs/migration-runbook.md for the list)' },
     { flag: '--serve', description: 'serve the status as a self-refreshing page (and /status.json) until Ctrl-C' },
     { flag: '--port', value: '<n>', int: { min: 0, max: 65_535 }, default: 8750, description: 'port of --serve (0: any free port)' },
     { flag: '--host', value: '<address>', default: '127.0.0.1', description: 'address --serve listens on; another interface than loopback only when named here' },

@@ -132,7 +132,7 @@ describe('npm run status on a database mid-migration', () => {
     expect(step8(null)).toEqual({ state: 'attention', mirror: 'mirror: could not be read (see problems)' });
   });
 
-  it("works out README's runbook steps from the figures", () => {
+  it("works out the runbook's steps from the figures", () => {
     expect(status.steps.map((s) => [s.step, s.title, s.state])).toEqual([
       [1, 'Deploy', 'done'],
       [2, 'Bridge on', 'done'],

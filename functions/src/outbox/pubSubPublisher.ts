@@ -28,7 +28,7 @@ async function sharedTopic(options: PubSubPublisherOptions): Promise<PublishingT
       // Loaded on first publish, not at import: it is heavy and most cold starts never publish.
       const { PubSub } = await import('@google-cloud/pubsub');
       const client = new PubSub(options.projectId ? { projectId: options.projectId } : {});
-      // No topic.get/create: the topic is provisioned at deploy time (README), never from here.
+      // No topic.get/create: the topic is provisioned at deploy time (docs/operations.md), never from here.
       const topic = client.topic(options.topic, { messageOrdering: true, batching: { maxMilliseconds: 10 } });
       return { topic, close: () => client.close() };
     })();

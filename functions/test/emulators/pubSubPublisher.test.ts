@@ -11,7 +11,7 @@ import { streakEvent } from '../support/streakEvent';
 describe('the Pub/Sub publisher against the Pub/Sub emulator', () => {
   const topicName = `streak-updated-${Date.now()}`;
   const config = readConfig({ ...process.env, STREAK_TOPIC: topicName });
-  // The test provisions what the README tells operators to create; the publisher creates nothing.
+  // The test provisions what the deploy steps tell operators to create; the publisher creates nothing.
   const admin = new PubSub({ projectId: config.google.projectId });
   const received: Message[] = [];
   let subscription: Subscription;

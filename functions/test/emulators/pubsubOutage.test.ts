@@ -50,7 +50,7 @@ describe('a Pub/Sub outage', () => {
     await emulator.waitFor(/Server started/, 60_000);
   }
 
-  /** What the README tells operators to create: the topic and the projector's ordered subscription (an emulator keeps no state across restarts). */
+  /** What the deploy steps tell operators to create: the topic and the projector's ordered subscription (an emulator keeps no state across restarts). */
   async function provision(): Promise<void> {
     admin = new PubSub({ projectId: stack().projectId, apiEndpoint: host, emulatorMode: true });
     const [topic] = await admin.createTopic(topicName);

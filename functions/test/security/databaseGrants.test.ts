@@ -31,22 +31,22 @@ import { InMemoryStreakStore } from '../../src/projection/InMemoryStreakStore';
 import { silenceLogs } from '../support/silenceLogs';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';
 
-// The grants README gives the functions' role are enough for everything the functions do, and allow
-// no DDL: the block is read from README and applied to a scratch role, whose login then does the work.
+// The grants docs/operations.md gives the functions' role are enough for everything the functions do,
+// and allow no DDL: the block is read from there and applied to a scratch role, whose login then does the work.
 if (usesEmbeddedDatabase) console.info('databaseGrants.test.ts: skipped on the embedded database (PGlite has one superuser and no roles); set DATABASE_URL to run it');
 
-const README = readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
+const OPERATIONS = readFileSync(path.resolve(__dirname, '../../../docs/operations.md'), 'utf8');
 const MARKER = "-- grants of the functions' role (focus_functions)";
 
-/** README's grant block, for a role named `role`. */
+/** The documented grant block, for a role named `role`. */
 function readmeGrants(role: string): string {
-  const start = README.indexOf(MARKER);
-  if (start < 0) throw new Error(`README has no block starting with ${MARKER}`);
-  const block = README.slice(start, README.indexOf('```', start));
+  const start = OPERATIONS.indexOf(MARKER);
+  if (start < 0) throw new Error(`docs/operations.md has no block starting with ${MARKER}`);
+  const block = OPERATIONS.slice(start, OPERATIONS.indexOf('```', start));
   return block.replaceAll('focus_functions', role);
 }
 
-(usesEmbeddedDatabase ? describe.skip : describe)("the functions' role with README's grants (real PostgreSQL)", () => {
+(usesEmbeddedDatabase ? describe.skip : describe)("the functions' role with the documented grants (real PostgreSQL)", () => {
   const role = `fn_grants_${process.pid}`;
   const login = `${role}_login`;
   let db: TestDatabase;

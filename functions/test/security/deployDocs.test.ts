@@ -4,12 +4,12 @@ import { params } from '../../src/config';
 
 // What the deploy steps must say, because no code can enforce it: who may publish to streak-updated
 // (anyone who can writes any streaks/{uid}), and how App Check, on by default, is turned off on purpose.
-// The database grants are proved by databaseGrants.test.ts, which runs README's block.
+// The database grants are proved by databaseGrants.test.ts, which runs the block of docs/operations.md.
 
-const README = readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
-const deploying = README.slice(README.indexOf('### Deploying'), README.indexOf('### Locally and in tests'));
+const OPERATIONS = readFileSync(path.resolve(__dirname, '../../../docs/operations.md'), 'utf8');
+const deploying = OPERATIONS.slice(OPERATIONS.indexOf('## Deploying'), OPERATIONS.indexOf('\n## ', OPERATIONS.indexOf('## Deploying') + 1));
 
-describe("README's deploy steps", () => {
+describe('the deploy steps (docs/operations.md)', () => {
   it('bind the publisher role on streak-updated to the functions\' service account, show how to check it is the only one, and name the project-level roles that also publish', () => {
     expect(deploying).toMatch(/gcloud pubsub topics add-iam-policy-binding streak-updated --project=\$PROJECT \\\n\s+--member=\$FUNCTIONS_SA --role=roles\/pubsub\.publisher/);
     expect(deploying).toMatch(/gcloud pubsub topics get-iam-policy streak-updated/);

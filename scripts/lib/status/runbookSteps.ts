@@ -45,7 +45,7 @@ function runsState(runs: BackfillRunStatus[]): StepState {
   return runs.some((r) => r.status === 'completed') ? 'done' : 'waiting';
 }
 
-/** README's runbook, step by step, each with its state and the figures its check reads (pure). */
+/** The runbook (docs/migration-runbook.md), step by step, each with its state and the figures its check reads (pure). */
 export function runbookSteps(s: SectionsStatus): Step[] {
   const steps: Step[] = [];
   const add = (title: string, state: StepState, figures: string[]) => steps.push({ step: steps.length + 1, title, state, figures });
