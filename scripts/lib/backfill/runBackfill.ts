@@ -8,6 +8,7 @@ import { emptyCounts, finishRun, saveCounts, saveProgress, type BackfillCounts, 
 import { rebuildStreaksReporting } from '../../../functions/src/db/streakRebuild';
 import { legacyTimeZones, upsertLegacyUsers } from '../../../functions/src/db/users';
 import {
+  deletedUserReject,
   isMirroredSession,
   legacyInstant,
   misplacedLine,
@@ -186,7 +187,7 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
           const deleted = await tombstonesOf(tx, prepared.records.map((u) => u.userId));
           for (const u of prepared.records) {
             const tombstone = deleted.get(u.userId);
-            if (tombstone) rejects.push({ path: u.path, reason: 'deleted_user', detail: deletedDetail(tombstone, 'after this document was written'), raw: null });
+            if (tombstone) rejects.push(deletedUserReject(u.path, deletedDetail(tombstone, 'after this document was written')));
           }
           const outcome = await upsertLegacyUsers(tx, prepared.records.filter((u) => !deleted.has(u.userId)), { dryRun: !run });
           crash.at('inside', batchNumber);
