@@ -1,7 +1,7 @@
 import { rateLimitFor } from '../config';
 import { newTrace, traceFromKey } from '../observability/trace';
 import { runWithTrace } from '../observability/traceContext';
-import { isMirroredSession, parseLegacyPath, parseLegacySession, type Reject } from '../legacy';
+import { deletedUserReject, isMirroredSession, parseLegacyPath, parseLegacySession, type Reject } from '../legacy';
 import { getRuntime, type Runtime } from '../runtime';
 import { isTransient } from './isTransient';
 import { logs } from './logs';
@@ -136,7 +136,7 @@ export async function ingestLegacySession(
     if (error instanceof AccountDeletedError || isDeletedUserRefusal(error)) {
       // Nothing of the deleted user's document is kept, in SQL or in Firestore: the reason and the path are enough.
       const detail = error instanceof AccountDeletedError ? 'the Firebase Auth account was deleted' : 'the user deleted their data after this session started';
-      const outcome = await reject(runtime, { path, reason: 'deleted_user', detail, raw: null });
+      const outcome = await reject(runtime, deletedUserReject(path, detail));
       await legacy.ref?.delete?.();
       return outcome;
     }

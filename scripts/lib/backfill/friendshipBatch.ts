@@ -2,7 +2,7 @@ import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import { tombstonesOf } from '../../../functions/src/db/deletedUsers';
 import { storeLegacyFriendships, type LegacyFriendshipCounts } from '../../../functions/src/db/friendships';
 import { ensureUsers, unknownUsers } from '../../../functions/src/db/users';
-import { misplacedLine, parseLegacyFriends, type LegacyFriendListing, type Reject } from '../../../functions/src/legacy';
+import { deletedUserReject, misplacedLine, parseLegacyFriends, type LegacyFriendListing, type Reject } from '../../../functions/src/legacy';
 import type { LegacySource, SourceItem } from './legacySource';
 
 export interface PreparedFriendships {
@@ -50,7 +50,7 @@ export async function prepareFriendships(pool: DatabasePool, source: LegacySourc
   const kept: typeof parsed = [];
   for (const { listing, raw } of parsed) {
     if (deleted.has(listing.userId)) {
-      prepared.rejects.push({ path: listing.path, reason: 'deleted_user', detail: 'the user was deleted after this document was written', raw: null });
+      prepared.rejects.push(deletedUserReject(listing.path, 'the user was deleted after this document was written'));
       continue;
     }
     const friendIds = listing.friendIds.filter((id) => !deleted.has(id));

@@ -8,6 +8,7 @@ import { emptyCounts, finishRun, saveCounts, saveProgress, type BackfillCounts, 
 import { rebuildStreaksReporting } from '../../../functions/src/db/streakRebuild';
 import { legacyTimeZones, upsertLegacyUsers } from '../../../functions/src/db/users';
 import {
+  deletedUserReject,
   isMirroredSession,
   legacyInstant,
   misplacedLine,
@@ -112,6 +113,31 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
           await write(tx);
         })
       : pool.connect((c) => write(c as never));
+  /**
+   * Every kind ends its batch alike, in the batch's transaction: tally the rejects, then (a real run)
+   * store them, the kind's own run records, and the progress; what it remembers waits for the commit.
+   */
+  interface KindWrite {
+    dryRun?: () => void;
+    record?: (tx: Tx, runId: string) => Promise<void>;
+    afterCommit?: () => void;
+  }
+  const writeBatch = async (next: BackfillCounts, rejects: Reject[], cursor: unknown, kindWrite: (tx: Tx) => Promise<KindWrite>) => {
+    await commitBatch(async (tx) => {
+      const written = await kindWrite(tx);
+      tally(next, rejects);
+      if (!run) {
+        written.dryRun?.();
+        return;
+      }
+      await storeRejects(tx, run.id, rejects);
+      await written.record?.(tx, run.id);
+      await saveProgress(tx, run.id, cursor, next);
+      afterCommit = written.afterCommit ?? (() => {});
+    });
+    afterCommit();
+    afterCommit = () => {};
+  };
 
   if (!counts.sourceDone) {
     let batchNumber = 0;
@@ -133,35 +159,30 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
         rejects = prepared.rejects;
         next.skipped += prepared.skipped;
         next.duplicates += prepared.duplicates;
-        const write = async (tx: Tx) => {
+        await writeBatch(next, rejects, batch.cursor, async (tx) => {
           const outcome = run ? await insertSessionBatch(tx, prepared.records, created) : { ...(await classifySessionBatch(tx, prepared.records)), users: [] };
           crash.at('inside', batchNumber);
           // A deleted user's document is not kept as evidence: their data is gone, the reason and path remain.
           rejects.push(...outcome.conflicts.map((c) => ({ ...c, raw: c.reason === 'deleted_user' ? null : (prepared.raw.get(c.path) ?? c.raw) })));
           next.inserted += outcome.inserted.length;
           next.duplicates += outcome.duplicates;
-          tally(next, rejects);
-          if (!run) {
-            for (const s of outcome.inserted) dryUsers.add(s.userId);
-            return;
-          }
-          await storeRejects(tx, run.id, rejects);
           const users = [...new Set(outcome.inserted.map((s) => s.userId))].filter((u) => !recorded.has(u));
-          await recordRunUsers(tx, run.id, users);
-          await saveProgress(tx, run.id, batch.cursor, next);
-          afterCommit = () => {
-            remember(recorded, users);
-            remember(created, outcome.users);
+          return {
+            dryRun: () => {
+              for (const s of outcome.inserted) dryUsers.add(s.userId);
+            },
+            record: (tx, runId) => recordRunUsers(tx, runId, users),
+            afterCommit: () => {
+              remember(recorded, users);
+              remember(created, outcome.users);
+            },
           };
-        };
-        await commitBatch(write);
-        afterCommit();
-        afterCommit = () => {};
+        });
       } else if (friendships) {
         const prepared = friendships;
         rejects = prepared.rejects;
         next.skipped += prepared.skipped;
-        const write = async (tx: Tx) => {
+        await writeBatch(next, rejects, batch.cursor, async (tx) => {
           const outcome = await writeFriendshipBatch(tx, prepared, { dryRun: !run });
           crash.at('inside', batchNumber);
           // Per listing: inserted = pending requests stored, updated = listings that made friends, duplicates = already so,
@@ -170,35 +191,27 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
           next.updated += outcome.befriended;
           next.duplicates += outcome.unchanged;
           next.skipped += outcome.removed;
-          tally(next, rejects);
-          if (!run) return;
-          await storeRejects(tx, run.id, rejects);
-          await saveProgress(tx, run.id, batch.cursor, next);
-        };
-        await commitBatch(write);
+          return {};
+        });
       } else {
         const prepared = usersPrepared as Prepared<LegacyUser>;
         rejects = prepared.rejects;
         next.skipped += prepared.skipped;
         next.duplicates += prepared.duplicates;
-        const write = async (tx: Tx) => {
+        await writeBatch(next, rejects, batch.cursor, async (tx) => {
           // A deleted user's legacy document predates the deletion: nothing of it comes back.
           const deleted = await tombstonesOf(tx, prepared.records.map((u) => u.userId));
           for (const u of prepared.records) {
             const tombstone = deleted.get(u.userId);
-            if (tombstone) rejects.push({ path: u.path, reason: 'deleted_user', detail: deletedDetail(tombstone, 'after this document was written'), raw: null });
+            if (tombstone) rejects.push(deletedUserReject(u.path, deletedDetail(tombstone, 'after this document was written')));
           }
           const outcome = await upsertLegacyUsers(tx, prepared.records.filter((u) => !deleted.has(u.userId)), { dryRun: !run });
           crash.at('inside', batchNumber);
           next.inserted += outcome.inserted;
           next.updated += outcome.updated;
           next.duplicates += outcome.unchanged;
-          tally(next, rejects);
-          if (!run) return;
-          await storeRejects(tx, run.id, rejects);
-          await saveProgress(tx, run.id, batch.cursor, next);
-        };
-        await commitBatch(write);
+          return {};
+        });
       }
       counts = next;
       // After the commit: the table is the record; the file is a convenience copy.

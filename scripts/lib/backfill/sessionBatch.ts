@@ -3,7 +3,7 @@ import { sameSessionContent } from '../../../functions/src/accept/sameSessionCon
 import { insertBackfillSessions, sessionKeyOf, storedSessions, type SessionKey, type SessionRow } from '../../../functions/src/db/focusSessions';
 import { isLegacySessionOfDeletedUser, tombstonesOf, type Tombstone } from '../../../functions/src/db/deletedUsers';
 import { ensureUsers } from '../../../functions/src/db/users';
-import type { LegacySession, Reject } from '../../../functions/src/legacy';
+import { deletedUserReject, type LegacySession, type Reject } from '../../../functions/src/legacy';
 
 export interface SessionBatchOutcome {
   inserted: LegacySession[];
@@ -80,7 +80,7 @@ async function withoutDeletedUsers(db: CommonQueryMethods, batch: readonly Legac
   for (const s of batch) {
     const tombstone = tombstones.get(s.userId);
     if (!isLegacySessionOfDeletedUser(tombstone, s.startMs)) sessions.push(s);
-    else deleted.push({ path: s.path, reason: 'deleted_user', detail: deletedDetail(tombstone!, 'after this session started'), raw: null });
+    else deleted.push(deletedUserReject(s.path, deletedDetail(tombstone!, 'after this session started')));
   }
   return { sessions, deleted };
 }
