@@ -1,7 +1,7 @@
 import { rateLimitFor } from '../config';
 import { newTrace, traceFromKey } from '../observability/trace';
 import { runWithTrace } from '../observability/traceContext';
-import { deletedUserReject, isMirroredSession, parseLegacyPath, parseLegacySession, type Reject } from '../legacy';
+import { deletedUserReject, isMirroredSession, parseLegacyPath, parseLegacySession, unknownZoneReject, type Reject } from '../legacy';
 import { getRuntime, type Runtime } from '../runtime';
 import { isTransient } from './isTransient';
 import { logs } from './logs';
@@ -130,7 +130,7 @@ export async function ingestLegacySession(
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'session/unknown-timezone') {
-      return await reject(runtime, { path, reason: 'invalid_timezone', detail: `time zone ${JSON.stringify(timeZone)} is not known to the database`, raw: data });
+      return await reject(runtime, unknownZoneReject(path, timeZone, data));
     }
     const { AccountDeletedError, isDeletedUserRefusal } = await import('../db/AccountDeletedError');
     if (error instanceof AccountDeletedError || isDeletedUserRefusal(error)) {

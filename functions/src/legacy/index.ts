@@ -5,5 +5,6 @@ export { type LegacySession, type LegacySessionContext, type LegacySessionResult
 export { type LegacyUser, parseLegacyUser } from './parseLegacyUser';
 export { REJECT_REASONS, type RejectReason, type Reject } from './rejectReason';
 export { deletedUserReject } from './deletedUserReject';
+export { unknownZoneReject } from './unknownZoneReject';
 export { type LegacyFriendListing, parseLegacyFriends } from './parseLegacyFriends';
 export { MIRROR_MARKER, isMirroredSession, mirrorDocumentId } from './mirroredSession';

@@ -14,6 +14,7 @@ import {
   misplacedLine,
   parseLegacySession,
   parseLegacyUser,
+  unknownZoneReject,
   type ExportDocument,
   type LegacySession,
   type LegacyUser,
@@ -26,6 +27,7 @@ import { prepareFriendships, writeFriendshipBatch } from './friendshipBatch';
 import { classifySessionBatch, conflictReject, deletedDetail, insertSessionBatch } from './sessionBatch';
 import { tombstonesOf } from '../../../functions/src/db/deletedUsers';
 import { claimGroupRebuild } from './claimGroupRebuild';
+import type { BackfillPlan } from './storedRunOptions';
 
 /**
  * Points of the loop a test can observe (to kill the process there, say): `inside` a batch's
@@ -36,20 +38,16 @@ export interface Checkpoints {
   at(point: Checkpoint, n: number): void;
 }
 
-export interface BackfillSettings {
-  kind: BackfillKind;
-  /** The collection (or collection-group) id whose documents this run reads. */
-  collection: string;
-  batchSize: number;
-  dryRun: boolean;
-  since?: { field: string; fromMs: number };
-  defaultTimeZone?: string;
-  project: boolean;
-  qualifySeconds: number;
-  maxSessionHours: number;
-  /** Users per closing rebuild transaction. */
-  rebuildChunkSize: number;
-}
+/**
+ * How runBackfill works: the run's plan (what it reads and how; `since` and `defaultTimeZone` may be
+ * left out), plus whether it writes and the domain's limits from the configuration.
+ */
+export type BackfillSettings = Pick<BackfillPlan, 'kind' | 'collection' | 'batchSize' | 'project' | 'rebuildChunkSize'> &
+  Partial<Pick<BackfillPlan, 'since' | 'defaultTimeZone'>> & {
+    dryRun: boolean;
+    qualifySeconds: number;
+    maxSessionHours: number;
+  };
 
 export interface BackfillInput {
   pool: DatabasePool;
@@ -364,7 +362,7 @@ async function prepareSessions(
       nowMs,
       maxSessionHours: settings.maxSessionHours,
       userTimeZone: (id) => zones.get(id),
-      defaultTimeZone: settings.defaultTimeZone,
+      defaultTimeZone: settings.defaultTimeZone ?? undefined,
     });
     if (!parsed.ok) {
       prepared.rejects.push(parsed.reject);
@@ -373,7 +371,7 @@ async function prepareSessions(
     // PostgreSQL must know the zone too (else every later rebuild of the user fails); stored in its one spelling.
     const timeZone = spell(parsed.session.timeZone);
     if (timeZone === null) {
-      prepared.rejects.push({ path: parsed.session.path, reason: 'invalid_timezone', detail: `time zone ${JSON.stringify(parsed.session.timeZone)} is not known to the database`, raw: doc.data });
+      prepared.rejects.push(unknownZoneReject(parsed.session.path, parsed.session.timeZone, doc.data));
       continue;
     }
     const session = { ...parsed.session, timeZone };
