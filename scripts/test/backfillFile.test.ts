@@ -243,4 +243,17 @@ describe('backfill from an NDJSON export', () => {
     const unknown = await backfill(['sessions', '--resume', 'no-such-run']);
     expect(unknown.code).toBe(2);
   });
+
+  it('refuses to resume a run whose stored options are not in the shape it writes, naming the field, and changes nothing', async () => {
+    await emptyTables(db.pool);
+    const first = await backfill(['sessions', '--from-file', FIXTURE, '--run-id', 'edited']);
+    expect(first.code).toBe(0);
+    // A hand edit (or another version) left the batch size as text.
+    await db.pool.query(sql.unsafe`update backfill_runs set options = jsonb_set(options, '{plan,batchSize}', '"5000"'), status = 'interrupted' where id = 'edited'`);
+    const before = await migrationState(db.pool);
+    const resumed = await backfill(['sessions', '--resume', 'edited']);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toContain('--resume: the options run edited was started with cannot be read (plan.batchSize: Expected number, received string); start a new run instead');
+    expect(await migrationState(db.pool)).toEqual(before);
+  });
 });

@@ -8,7 +8,8 @@ import { readConfig } from '../../functions/src/config';
 import { joinRunGroup, loadRunGroup, settleGroupRanges } from '../../functions/src/db/backfillRunGroups';
 import { countRunUsers } from '../../functions/src/db/backfillRunUsers';
 import { createRun, emptyCounts, groupRuns, loadRun, markRunResumed, markRunStopped, saveCounts } from '../../functions/src/db/backfillRuns';
-import { parseBackfillFlags, type BackfillFlags, type BackfillPlan } from '../lib/backfill/backfillOptions';
+import { parseBackfillFlags, type BackfillFlags } from '../lib/backfill/backfillOptions';
+import type { BackfillPlan } from '../lib/backfill/storedRunOptions';
 import { claimGroupRebuild } from '../lib/backfill/claimGroupRebuild';
 import { cloudRunTask, taskRunId, type CloudRunTask } from '../lib/backfill/cloudRunTask';
 import { storeSource } from '../lib/backfill/firestoreSource';
@@ -18,6 +19,7 @@ import { comparePaths, rangesOfPoints, rangesOfTask } from '../lib/backfill/part
 import { runBackfill, type BackfillSettings } from '../lib/backfill/runBackfill';
 import { sourceOfPlan, storedRanges } from '../lib/backfill/sourceOfPlan';
 import { memoryStore } from './support/memoryStore';
+import { storedOptions } from './support/storedOptions';
 import { emptyTables, migrationState } from './support/snapshot';
 
 // Cloud Run Jobs as the engine: the task's environment, the flags it conflicts with, and a run group's
@@ -145,7 +147,7 @@ describe('a run group: the tasks of one execution, against PostgreSQL', () => {
 
   async function startTask(group: string, index: number) {
     await joinRunGroup(db.pool, { id: group, kind: 'sessions', taskCount: TASKS });
-    await createRun(db.pool, { id: taskId(group, index), kind: 'sessions', source: 'memory', options: { plan: { source: { shard: { index, count: TASKS }, readTimeMs: 1_700_000_000_000 } } }, group });
+    await createRun(db.pool, { id: taskId(group, index), kind: 'sessions', source: 'memory', options: storedOptions({ source: { type: 'firestore', shard: { index, count: TASKS }, readTimeMs: 1_700_000_000_000, partitions: 1 } }), group });
     const row = (await loadRun(db.pool, taskId(group, index)))!;
     return { id: row.id, cursor: row.cursor, counts: row.counts, group: row.group };
   }
@@ -240,11 +242,23 @@ describe('a run group: the tasks of one execution, against PostgreSQL', () => {
     expect(await summary()).toMatchObject({ status: 'running', tasks: { failed: 0, running: 1 } });
   });
 
+  it('does not warn about moments when the tasks read one export (one snapshot, whoever reads it)', async () => {
+    await emptyTables(db.pool);
+    await joinRunGroup(db.pool, { id: 'exec-e', kind: 'sessions', taskCount: 2 });
+    for (const index of [0, 1]) {
+      await createRun(db.pool, { id: `exec-e-task-${index}`, kind: 'sessions', source: 'export', options: storedOptions({ source: { type: 'export', dir: '/exports/2026-12-01', shard: { index, count: 2 } } }), group: 'exec-e' });
+    }
+    const summary = groupSummary((await loadRunGroup(db.pool, 'exec-e'))!, await groupRuns(db.pool, 'exec-e'), { users: 0, pending: 0 }, Date.now());
+    expect(summary.readTimes).toEqual([]);
+    expect(summary.warnings).toEqual([]);
+    expect(summary.runs.map((r) => r.shard)).toEqual(['0/2', '1/2']);
+  });
+
   it('warns when the tasks read different moments', async () => {
     await emptyTables(db.pool);
     await joinRunGroup(db.pool, { id: 'exec-c', kind: 'sessions', taskCount: 2 });
-    await createRun(db.pool, { id: 'exec-c-task-0', kind: 'sessions', source: 'memory', options: { plan: { source: { readTimeMs: null } } }, group: 'exec-c' });
-    await createRun(db.pool, { id: 'exec-c-task-1', kind: 'sessions', source: 'memory', options: { plan: { source: { readTimeMs: null } } }, group: 'exec-c' });
+    await createRun(db.pool, { id: 'exec-c-task-0', kind: 'sessions', source: 'memory', options: storedOptions(), group: 'exec-c' });
+    await createRun(db.pool, { id: 'exec-c-task-1', kind: 'sessions', source: 'memory', options: storedOptions(), group: 'exec-c' });
     const summary = groupSummary((await loadRunGroup(db.pool, 'exec-c'))!, await groupRuns(db.pool, 'exec-c'), { users: 0, pending: 0 }, Date.now());
     expect(summary.readTimes).toEqual([null]);
     expect(summary.warnings).toEqual([expect.stringMatching(/^the tasks read different moments .*same --read-time/)]);

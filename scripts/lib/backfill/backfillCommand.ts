@@ -8,13 +8,14 @@ import { createProgress } from '../cli/progress';
 import { UsageError } from '../cli/runCli';
 import { joinRunGroup, settleGroupRanges } from '../../../functions/src/db/backfillRunGroups';
 import { cloudRunTask, taskGroup, taskRunId } from './cloudRunTask';
-import { backfillCli, parseBackfillFlags, planAsFlags, type BackfillFlags, type BackfillPlan, type StoredRunOptions } from './backfillOptions';
+import { backfillCli, parseBackfillFlags, planAsFlags, type BackfillFlags } from './backfillOptions';
 import { formatSummary, type BackfillReport } from './backfillSummary';
 import { groupSummaryCommand } from './groupSummaryCommand';
 import { newRunId } from './newRunId';
 import { RejectsFile } from './rejectsFile';
 import { runBackfill, type BackfillResult, type Checkpoints } from './runBackfill';
 import { sourceOfPlan, storedRanges, type RangeChoice } from './sourceOfPlan';
+import { readStoredRunOptions, type BackfillPlan, type StoredRunOptions } from './storedRunOptions';
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
@@ -58,7 +59,9 @@ export async function backfillCommand(argv: readonly string[], hooks: { checkpoi
       const row = await loadRun(db.pool, resumeId);
       if (!row) throw new UsageError([`--resume: no backfill run ${resumeId} in ${db.describe}`], 'backfill');
       if (row.kind !== kind) throw new UsageError([`--resume: run ${row.id} backfilled ${row.kind}, not ${kind}`], 'backfill');
-      stored = row.options as unknown as StoredRunOptions;
+      const read = readStoredRunOptions(row.options);
+      if (!read.ok) throw new UsageError([`--resume: the options run ${row.id} was started with cannot be read (${read.problem}); start a new run instead`], 'backfill');
+      stored = read.options;
       // A task's command line is the job's: a different one means the job changed under its execution.
       if (command.plan && !isDeepStrictEqual(stored.plan, command.plan)) {
         throw new UsageError([`run ${row.id} of this task was started with other options (${planAsFlags(stored.plan, { report: null, rejects: null })}); the job's arguments changed: execute it anew`], 'backfill');
@@ -94,7 +97,7 @@ export async function backfillCommand(argv: readonly string[], hooks: { checkpoi
       const id = task ? taskRunId(task) : (command.runId ?? newRunId());
       const group = task ? taskGroup(task) : null;
       const options: StoredRunOptions = { plan, fingerprint: source.fingerprint, report: files.report, rejects: files.rejects, ...(source.ranges ? { ranges: source.ranges } : {}) };
-      await createRun(db.pool, { id, kind: plan.kind, source: source.describe, options: options as unknown as Record<string, unknown>, group });
+      await createRun(db.pool, { id, kind: plan.kind, source: source.describe, options, group });
       run = { id, cursor: null, counts: (await loadRun(db.pool, id))!.counts, group };
     }
     const resumeCommand = run ? `npm run backfill -- ${plan.kind} --resume ${run.id}` : null;
@@ -131,18 +134,7 @@ export async function backfillCommand(argv: readonly string[], hooks: { checkpoi
         checkpoints: hooks.checkpoints,
         stopRequested: () => stopSignal !== null,
         log: (line) => console.log(line),
-        settings: {
-          kind: plan.kind,
-          collection: plan.collection,
-          batchSize: plan.batchSize,
-          dryRun: command.dryRun,
-          since: plan.since ?? undefined,
-          defaultTimeZone: plan.defaultTimeZone ?? undefined,
-          project: plan.project,
-          qualifySeconds: config.qualifySeconds,
-          maxSessionHours: config.maxSessionHours,
-          rebuildChunkSize: plan.rebuildChunkSize,
-        },
+        settings: { ...plan, dryRun: command.dryRun, qualifySeconds: config.qualifySeconds, maxSessionHours: config.maxSessionHours },
       });
     } catch (error) {
       if (run) await markRunStopped(db.pool, run.id, 'failed');

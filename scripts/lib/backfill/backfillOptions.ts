@@ -6,6 +6,7 @@ import type { CliSpec } from '../cli/flags';
 import { taskRunId, type CloudRunTask } from './cloudRunTask';
 import { findExportFiles } from './export/exportFiles';
 import { MAX_RANGES } from './keyRanges';
+import type { BackfillPlan } from './storedRunOptions';
 
 const SESSIONS = ['sessions'] as const;
 
@@ -68,24 +69,6 @@ export interface BackfillFlags {
   rebuildChunk: number;
   report?: string;
   rejects?: string;
-}
-
-
-/** Everything that defines what a run reads and how; stored in backfill_runs.options and reused by --resume. */
-export interface BackfillPlan {
-  kind: BackfillKind;
-  source:
-    | { type: 'file'; file: string }
-    | { type: 'firestore'; readTimeMs: number | null; shard: { index: number; count: number }; partitions: number }
-    | { type: 'export'; dir: string; shard: { index: number; count: number } };
-  collection: string;
-  group: boolean;
-  groupParent: string;
-  batchSize: number;
-  since: { field: string; fromMs: number } | null;
-  defaultTimeZone: string | null;
-  project: boolean;
-  rebuildChunkSize: number;
 }
 
 export interface BackfillCommand {
@@ -215,16 +198,6 @@ export function parseBackfillFlags(
       rejects,
     },
   };
-}
-
-/** The options a run was started with, stored in backfill_runs.options and reused by --resume. */
-export interface StoredRunOptions {
-  plan: BackfillPlan;
-  fingerprint: Record<string, unknown>;
-  /** How the key space was cut (absent in runs from before partitions: prefixes). */
-  ranges?: 'partitions' | 'prefix';
-  report: string | null;
-  rejects: string | null;
 }
 
 /** The flags of a plan as a command line, so the resume hint can show what a resumed run keeps. */

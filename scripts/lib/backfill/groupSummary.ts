@@ -1,6 +1,7 @@
 import type { RunGroupRow } from '../../../functions/src/db/backfillRunGroups';
 import type { BackfillKind, RunSummary } from '../../../functions/src/db/backfillRuns';
 import { toRunStatus } from '../status/backfillSection';
+import { readStoredRunOptions } from './storedRunOptions';
 
 /** A run group (the tasks of one Cloud Run Jobs execution) added up: what `backfill -- summary --group` prints. */
 export interface GroupSummary {
@@ -12,7 +13,10 @@ export interface GroupSummary {
   counts: { read: number; inserted: number; updated: number; duplicates: number; skipped: number; rejected: number; rejectsByReason: Record<string, number> };
   users: { affected: number; pendingRebuild: number; rebuilt: number; changed: number };
   rebuild: { by: string | null; state: 'waiting' | 'running' | 'done' | 'not needed' };
-  /** The instant the tasks read (--read-time, ISO), one entry per distinct value; null: each read its own moment. */
+  /**
+   * The instants the tasks reading Firestore read (--read-time, ISO), one entry per distinct value; null:
+   * each read its own moment. An export or a file is one snapshot whoever reads it, and adds none.
+   */
   readTimes: Array<string | null>;
   /** How the key space was cut: Firestore's partitions of the collection group, or id-prefix ranges. */
   ranges: 'partitions' | 'prefix';
@@ -20,9 +24,12 @@ export interface GroupSummary {
   warnings: string[];
 }
 
-const readTimeOf = (run: RunSummary): number | null => {
-  const source = (run.options.plan as { source?: { readTimeMs?: unknown } } | undefined)?.source;
-  return typeof source?.readTimeMs === 'number' ? source.readTimeMs : null;
+/** What a run read from: Firestore at an instant (null: at its own start), or a snapshot it cannot vary (an export, a file). */
+const readOf = (run: RunSummary): { firestore: number | null } | 'snapshot' => {
+  const options = readStoredRunOptions(run.options);
+  if (!options.ok) return { firestore: null };
+  const { source } = options.options.plan;
+  return source.type === 'firestore' ? { firestore: source.readTimeMs } : 'snapshot';
 };
 
 /** Adds up a group's runs (pure: `nowMs` decides what is stalled, by the status's rule). */
@@ -50,10 +57,11 @@ export function groupSummary(group: RunGroupRow, runs: readonly RunSummary[], us
   }
   const rebuilder = runs.find((r) => r.id === group.rebuilder);
   const rebuildState = group.kind !== 'sessions' ? 'not needed' : group.rebuilder === null ? 'waiting' : users.pending === 0 && rebuilder?.status === 'completed' ? 'done' : 'running';
-  const readTimes = [...new Set(runs.map(readTimeOf))].map((ms) => (ms === null ? null : new Date(ms).toISOString()));
+  const reads = runs.map(readOf);
+  const readTimes = [...new Set(reads.flatMap((r) => (r === 'snapshot' ? [] : [r.firestore])))].map((ms) => (ms === null ? null : new Date(ms).toISOString()));
 
   const warnings: string[] = [];
-  if (runs.length > 1 && (readTimes.length > 1 || readTimes[0] === null)) {
+  if (reads.filter((r) => r !== 'snapshot').length > 1 && (readTimes.length > 1 || readTimes[0] === null)) {
     warnings.push(`the tasks read different moments (${readTimes.map((t) => t ?? 'each its own start').join(', ')}): a document changed meanwhile may be seen by one task and not another; execute with the same --read-time for every task`);
   }
   for (const s of statuses.filter((s) => s.status === 'failed' || s.status === 'interrupted' || s.stalled)) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../../../functions/src/config';
 import { adminFirestore } from '../../../functions/src/firebase/firestore';
-import type { BackfillPlan } from './backfillOptions';
+import type { BackfillPlan } from './storedRunOptions';
 import { findExportFiles } from './export/exportFiles';
 import { exportSource } from './export/exportSource';
 import { firestoreStore } from './firestoreStore';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { recentRuns, type RunSummary } from '../../../functions/src/db/backfillRuns';
+import { readStoredRunOptions } from '../backfill/storedRunOptions';
 import { iso, isoOrNull, type StatusContext } from './statusContext';
 
 /** A running run whose counts have not moved for this long is shown as stalled (a batch commits them every few seconds). */
@@ -35,23 +36,12 @@ export const backfillSchema = z.object({ runs: z.array(runSchema) });
 export type BackfillRunStatus = z.infer<typeof runSchema>;
 export type BackfillStatus = z.infer<typeof backfillSchema>;
 
-const planShape = z
-  .object({
-    plan: z
-      .object({
-        source: z.object({ shard: z.object({ index: z.number(), count: z.number() }).optional() }).passthrough().optional(),
-        since: z.object({ field: z.string(), fromMs: z.number() }).nullable().optional(),
-      })
-      .passthrough()
-      .optional(),
-  })
-  .passthrough();
-
 /** One run as the status shows it (pure: `nowMs` decides what is stalled). */
 export function toRunStatus(run: RunSummary, nowMs: number): BackfillRunStatus {
-  const options = planShape.safeParse(run.options);
-  const plan = options.success ? options.data.plan : undefined;
-  const shard = plan?.source?.shard;
+  // A run whose options another version left in another shape is still listed, without its shard or --since.
+  const options = readStoredRunOptions(run.options);
+  const plan = options.ok ? options.options.plan : undefined;
+  const shard = plan && plan.source.type !== 'file' ? plan.source.shard : undefined;
   const read = typeof run.counts.read === 'number' ? run.counts.read : 0;
   const done = run.status === 'completed';
   return {

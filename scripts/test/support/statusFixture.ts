@@ -5,6 +5,7 @@ import { createRun, emptyCounts, finishRun, recordSourceTotal, saveProgress } fr
 import { recordMirrorPass } from '../../../functions/src/db/legacyMirror';
 import { recordParityPass } from '../../../functions/src/db/parityPasses';
 import { recordVerifyResult } from '../../../functions/src/db/verifyResults';
+import { storedOptions } from './storedOptions';
 
 const HOUR = 3_600_000;
 export const floorHour = (ms: number) => Math.floor(ms / HOUR) * HOUR;
@@ -78,8 +79,8 @@ export async function seedStatus(pool: DatabasePool, nowMs: number): Promise<See
 
   // Backfill runs: users completed; sessions sharded, one shard done, one running with progress, one stalled; a catch-up completed.
   const counts = (read: number, extra: Partial<ReturnType<typeof emptyCounts>> = {}) => ({ ...emptyCounts(), read, inserted: Math.floor(read * 0.9), duplicates: Math.floor(read * 0.05), rejected: read - Math.floor(read * 0.9) - Math.floor(read * 0.05), ...extra });
-  const shard = (index: number) => ({ plan: { kind: 'sessions', source: { type: 'firestore', readTimeMs: current - 60 * HOUR, shard: { index, count: 3 }, partitions: 1 }, since: null } });
-  await createRun(pool, { id: 'users-1', kind: 'users', source: 'firestore collection users', options: { plan: { kind: 'users', since: null } } });
+  const shard = (index: number) => storedOptions({ source: { type: 'firestore', readTimeMs: current - 60 * HOUR, shard: { index, count: 3 }, partitions: 1 } });
+  await createRun(pool, { id: 'users-1', kind: 'users', source: 'firestore collection users', options: storedOptions({ kind: 'users' }) });
   await finishRun(pool, 'users-1', 'completed', counts(200, { sourceDone: true }));
   // The three shards are the tasks of one Cloud Run Jobs execution: one run group.
   await joinRunGroup(pool, { id: 'backfill-sessions-x7k2p', kind: 'sessions', taskCount: 3 });
@@ -91,7 +92,7 @@ export async function seedStatus(pool: DatabasePool, nowMs: number): Promise<See
   await saveProgress(pool, 'sessions-1', { at: 2500 }, counts(2500));
   await saveProgress(pool, 'sessions-2', { at: 1000 }, counts(1000));
   await pool.query(sql.unsafe`update backfill_runs set updated_at = now() - interval '25 minutes' where id = 'sessions-2'`);
-  await createRun(pool, { id: 'catch-up', kind: 'sessions', source: 'firestore collection sessions', options: { plan: { kind: 'sessions', source: { type: 'firestore', readTimeMs: null, shard: { index: 0, count: 1 }, partitions: 1 }, since: { field: 'createdAt', fromMs: current - 61 * HOUR } } } });
+  await createRun(pool, { id: 'catch-up', kind: 'sessions', source: 'firestore collection sessions', options: storedOptions({ since: { field: 'createdAt', fromMs: current - 61 * HOUR } }) });
   await finishRun(pool, 'catch-up', 'completed', counts(120, { sourceDone: true }));
   await pool.query(sql.unsafe`update backfill_runs set started_at = now() - (case id when 'users-1' then 70 when 'sessions-0' then 60 when 'sessions-1' then 59 when 'sessions-2' then 58 else 50 end) * interval '1 hour'`);
 
