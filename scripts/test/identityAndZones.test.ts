@@ -2,7 +2,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { enqueueStreakProjectionReporting, rebuildStreaksReporting } from '../../functions/src/db/streakRebuild';
 import { createTestDatabase, type TestDatabase } from '../../functions/test/support/testDatabase';
-import { classifySessionBatch, insertSessionBatch } from '../lib/backfill/sessionBatch';
+import { classifySessionBatch, insertSessionBatch } from '../../functions/src/ingest/sessionBatch';
 
 const QUALIFY = 1800;
 let db: TestDatabase;

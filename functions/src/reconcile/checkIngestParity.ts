@@ -16,7 +16,7 @@ export interface IngestParityOptions {
   settleMs: number;
   /** Stop reading new pages after this long; the next pass goes on from where this one stopped. */
   timeBudgetMs: number;
-  /** The bridge's ingest of one document (handleLegacySession's ingestLegacySession). */
+  /** The bridge's ingest of one document (ingest/ingestLegacySession). */
   ingest(runtime: Runtime, legacy: { path: string; sessionId: string; data: unknown }): Promise<{ status: 'accepted' | 'duplicate' | 'rejected' | 'mirrored' }>;
 }
 

@@ -48,7 +48,7 @@ async function reconcileTick(event: { scheduleTime?: string }): Promise<void> {
 export async function reconcilePass(runtime: Runtime, sources: ReconcileSources): Promise<ReconcileSummary> {
   const [{ latestParityPasses, recordParityPass }, { ingestLegacySession }, { checkIngestParity }, { checkProjectionParity }] = await Promise.all([
     import('../db/parityPasses'),
-    import('../bridge/handleLegacySession'),
+    import('../ingest/ingestLegacySession'),
     import('./checkIngestParity'),
     import('./checkProjectionParity'),
   ]);

@@ -12,7 +12,7 @@ import { connect, type Database } from '../../src/db/pool';
 import type { UserDirectory } from '../../src/firebase/auth';
 import { acceptFocusSession, addFriend, deleteMyData, getFriends, removeFriend } from '../../src/index';
 import { getRuntime, setRuntime } from '../../src/runtime';
-import { insertSessionBatch } from '../../../scripts/lib/backfill/sessionBatch';
+import { insertSessionBatch } from '../../src/ingest/sessionBatch';
 import { useTestRuntime } from '../support/callableTestRuntime';
 import { silenceLogs } from '../support/silenceLogs';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';

@@ -12,7 +12,7 @@ import { handleStreakMessage } from '../../src/projection/handleStreakMessage';
 import { InMemoryStreakStore } from '../../src/projection/InMemoryStreakStore';
 import { logs as projectionLogs } from '../../src/projection/logs';
 import { getRuntime, setRuntime } from '../../src/runtime';
-import { classifySessionBatch, insertSessionBatch } from '../../../scripts/lib/backfill/sessionBatch';
+import { classifySessionBatch, insertSessionBatch } from '../../src/ingest/sessionBatch';
 import { messageEvent } from '../support/messageEvent';
 import { silenceLogs } from '../support/silenceLogs';
 import { streakEvent } from '../support/streakEvent';

@@ -14,7 +14,7 @@ const SCRIPTS = path.join(ROOT, 'scripts');
 const SUPPORT = path.join(TEST, 'support');
 
 /** What scripts/ may import from functions/src; anything else there belongs to the deployed functions alone. */
-const SHARED_WITH_SCRIPTS = ['config.ts', 'accept/', 'account/', 'contract/', 'db/', 'domain/', 'firebase/', 'legacy/', 'outbox/', 'projection/'];
+const SHARED_WITH_SCRIPTS = ['config.ts', 'accept/', 'account/', 'contract/', 'db/', 'domain/', 'firebase/', 'ingest/', 'legacy/', 'outbox/', 'projection/'];
 /** Packages only tests use: deployed code must not need them. */
 const TEST_ONLY_PACKAGES = ['jest', '@jest/globals', 'fast-check', 'firebase-functions-test', '@firebase/rules-unit-testing'];
 

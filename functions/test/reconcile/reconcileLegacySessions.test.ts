@@ -75,7 +75,7 @@ describe('reconcileLegacySessions', () => {
     legacy.add('too-long', now - 30 * MINUTE, session('bob', '2025-03-10T08:00:00Z', 25 * 60));
     legacy.add('no-owner', now - 20 * MINUTE, { startTime: '2025-03-10T08:00:00Z', endTime: '2025-03-10T09:00:00Z' });
     // The bridge saw the first one; the other events were lost.
-    const { ingestLegacySession } = await import('../../src/bridge/handleLegacySession');
+    const { ingestLegacySession } = await import('../../src/ingest/ingestLegacySession');
     await ingestLegacySession(runtime, { path: 'sessions/bridged', sessionId: 'bridged', data: legacy.docs[0]!.data });
 
     const first = await reconcilePass(runtime, { legacy, projections: new Projections() });

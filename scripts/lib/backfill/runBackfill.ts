@@ -1,31 +1,19 @@
 import { sql, type DatabasePool } from 'slonik';
 import { countRunUsers, markUsersRebuilt, recordRunUsers, usersToRebuild } from '../../../functions/src/db/backfillRunUsers';
-import { sameSessionContent } from '../../../functions/src/accept/sameSessionContent';
 import { storeRejects } from '../../../functions/src/db/backfillRejects';
-import { sessionKeyOf } from '../../../functions/src/db/focusSessions';
 import { timeZoneSpeller } from '../../../functions/src/db/timeZones';
-import { emptyCounts, finishRun, saveCounts, saveProgress, type BackfillCounts, type BackfillKind } from '../../../functions/src/db/backfillRuns';
+import { emptyCounts, finishRun, saveCounts, saveProgress, type BackfillCounts } from '../../../functions/src/db/backfillRuns';
 import { rebuildStreaksReporting } from '../../../functions/src/db/streakRebuild';
-import { legacyTimeZones, upsertLegacyUsers } from '../../../functions/src/db/users';
-import {
-  deletedUserReject,
-  isMirroredSession,
-  legacyInstant,
-  misplacedLine,
-  parseLegacySession,
-  parseLegacyUser,
-  unknownZoneReject,
-  type ExportDocument,
-  type LegacySession,
-  type LegacyUser,
-  type Reject,
-} from '../../../functions/src/legacy';
+import { legacyTimeZones } from '../../../functions/src/db/users';
+import { isMirroredSession, legacyInstant, misplacedLine, type ExportDocument, type LegacySession, type LegacyUser, type Reject } from '../../../functions/src/legacy';
+import { prepareFriendships, writeFriendshipBatch } from '../../../functions/src/ingest/friendshipBatch';
+import type { PreparedBatch } from '../../../functions/src/ingest/preparedBatch';
+import { prepareLegacySessions } from '../../../functions/src/ingest/prepareLegacySessions';
+import { classifySessionBatch, insertSessionBatch } from '../../../functions/src/ingest/sessionBatch';
+import { prepareLegacyUsers, writeLegacyUserBatch } from '../../../functions/src/ingest/userBatch';
 import type { Progress } from '../cli/progress';
 import type { LegacySource, SourceItem } from './legacySource';
 import type { RejectsFile } from './rejectsFile';
-import { prepareFriendships, writeFriendshipBatch } from './friendshipBatch';
-import { classifySessionBatch, conflictReject, deletedDetail, insertSessionBatch } from './sessionBatch';
-import { tombstonesOf } from '../../../functions/src/db/deletedUsers';
 import { claimGroupRebuild } from './claimGroupRebuild';
 import type { BackfillPlan } from './storedRunOptions';
 
@@ -76,13 +64,8 @@ export interface BackfillResult {
   interrupted: boolean;
 }
 
-interface Prepared<T> {
-  records: T[];
-  rejects: Reject[];
-  skipped: number;
-  duplicates: number;
-  raw: Map<string, unknown>;
-}
+/** A prepared batch, with the documents of the source that were not this run's to read. */
+type Prepared<T> = PreparedBatch<T> & { skipped: number };
 
 /**
  * The backfill loop: each batch is parsed, written with one bulk insert, and its rejects, affected
@@ -142,10 +125,10 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
     // Reading and parsing batch N+1 overlaps with writing batch N: Node and PostgreSQL work at once.
     const batches = readAhead(source.batches(run?.cursor ?? null, settings.batchSize), async (batch) => {
       const nowMs = now();
-      if (settings.kind === 'friendships') return { batch, sessions: null, users: null, friendships: await prepareFriendships(pool, source, batch.items, settings.collection) };
+      if (settings.kind === 'friendships') return { batch, sessions: null, users: null, friendships: await prepareFriendshipDocs(pool, source, batch.items, settings.collection) };
       return settings.kind === 'sessions'
         ? { batch, sessions: await prepareSessions(pool, source, batch.items, settings, nowMs), users: null, friendships: null }
-        : { batch, sessions: null, users: prepareUsers(batch.items, await timeZoneSpeller(pool)), friendships: null };
+        : { batch, sessions: null, users: await prepareUsers(pool, batch.items), friendships: null };
     });
     for await (const { batch, sessions, users: usersPrepared, friendships } of batches) {
       batchNumber += 1;
@@ -197,14 +180,9 @@ export async function runBackfill(input: BackfillInput): Promise<BackfillResult>
         next.skipped += prepared.skipped;
         next.duplicates += prepared.duplicates;
         await writeBatch(next, rejects, batch.cursor, async (tx) => {
-          // A deleted user's legacy document predates the deletion: nothing of it comes back.
-          const deleted = await tombstonesOf(tx, prepared.records.map((u) => u.userId));
-          for (const u of prepared.records) {
-            const tombstone = deleted.get(u.userId);
-            if (tombstone) rejects.push(deletedUserReject(u.path, deletedDetail(tombstone, 'after this document was written')));
-          }
-          const outcome = await upsertLegacyUsers(tx, prepared.records.filter((u) => !deleted.has(u.userId)), { dryRun: !run });
+          const outcome = await writeLegacyUserBatch(tx, prepared.records, { dryRun: !run });
           crash.at('inside', batchNumber);
+          rejects.push(...outcome.rejects);
           next.inserted += outcome.inserted;
           next.updated += outcome.updated;
           next.duplicates += outcome.unchanged;
@@ -353,37 +331,14 @@ async function prepareSessions(
     return at !== null && at >= since.fromMs;
   });
   const zones = await userZones(pool, source, docs);
-  const spell = await timeZoneSpeller(pool);
-  const prepared: Prepared<LegacySession> = { records: [], rejects, skipped, duplicates: 0, raw: new Map() };
-  // Keyed by (user, id): ids are per user, so two users' sessions with one id are both kept.
-  const byKey = new Map<string, LegacySession>();
-  for (const doc of docs) {
-    const parsed = parseLegacySession(doc, doc.data, {
-      nowMs,
-      maxSessionHours: settings.maxSessionHours,
-      userTimeZone: (id) => zones.get(id),
-      defaultTimeZone: settings.defaultTimeZone ?? undefined,
-    });
-    if (!parsed.ok) {
-      prepared.rejects.push(parsed.reject);
-      continue;
-    }
-    // PostgreSQL must know the zone too (else every later rebuild of the user fails); stored in its one spelling.
-    const timeZone = spell(parsed.session.timeZone);
-    if (timeZone === null) {
-      prepared.rejects.push(unknownZoneReject(parsed.session.path, parsed.session.timeZone, doc.data));
-      continue;
-    }
-    const session = { ...parsed.session, timeZone };
-    prepared.raw.set(session.path, doc.data);
-    const key = sessionKeyOf(session);
-    const earlier = byKey.get(key);
-    if (earlier === undefined) byKey.set(key, session);
-    else if (sameSessionContent(earlier, session)) prepared.duplicates += 1;
-    else prepared.rejects.push(conflictReject(session, `${earlier.path} earlier in this batch`, doc.data));
-  }
-  prepared.records = [...byKey.values()];
-  return prepared;
+  const prepared = prepareLegacySessions(docs, {
+    nowMs,
+    maxSessionHours: settings.maxSessionHours,
+    userTimeZone: (id) => zones.get(id),
+    defaultTimeZone: settings.defaultTimeZone ?? undefined,
+    spell: await timeZoneSpeller(pool),
+  });
+  return { ...prepared, rejects: [...rejects, ...prepared.rejects], skipped };
 }
 
 /** Legacy zones of the users of documents that carry none: as the users backfill stored them, else read from the source. */
@@ -402,17 +357,15 @@ async function userZones(pool: DatabasePool, source: LegacySource, docs: readonl
   return zones;
 }
 
-function prepareUsers(items: readonly SourceItem[], spell: (zone: string) => string | null): Prepared<LegacyUser> {
+async function prepareUsers(pool: DatabasePool, items: readonly SourceItem[]): Promise<Prepared<LegacyUser>> {
   const { docs, rejects, skipped } = targetDocs(items, 'users', (doc) => doc.collection === 'users' && doc.parentId === null);
-  const prepared: Prepared<LegacyUser> = { records: [], rejects, skipped, duplicates: 0, raw: new Map() };
-  const byId = new Map<string, LegacyUser>();
-  for (const doc of docs) {
-    const parsed = parseLegacyUser(doc, doc.data);
-    if (!parsed.ok) prepared.rejects.push(parsed.reject);
-    else if (byId.has(parsed.user.userId)) prepared.duplicates += 1;
-    // In the sessions' spelling (CET as Europe/Brussels); a zone PostgreSQL lacks is kept as read, and its sessions are refused.
-    else byId.set(parsed.user.userId, { ...parsed.user, timeZone: parsed.user.timeZone === null ? null : (spell(parsed.user.timeZone) ?? parsed.user.timeZone) });
-  }
-  prepared.records = [...byId.values()];
-  return prepared;
+  const prepared = prepareLegacyUsers(docs, await timeZoneSpeller(pool));
+  return { ...prepared, rejects: [...rejects, ...prepared.rejects], skipped };
+}
+
+/** The friends arrays of users/{uid} documents in `collection` (users of another collection, or nested, are not this run's). */
+async function prepareFriendshipDocs(pool: DatabasePool, source: LegacySource, items: readonly SourceItem[], collection: string) {
+  const { docs, rejects, skipped } = targetDocs(items, 'users', (doc) => doc.collection === collection && doc.parentId === null);
+  const prepared = await prepareFriendships(pool, docs, source.existingUsers?.bind(source));
+  return { ...prepared, rejects: [...rejects, ...prepared.rejects], skipped: skipped + prepared.skipped };
 }

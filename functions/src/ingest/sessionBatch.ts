@@ -1,9 +1,11 @@
 import { ForeignKeyIntegrityConstraintViolationError, type CommonQueryMethods, type DatabaseTransactionConnection } from 'slonik';
-import { sameSessionContent } from '../../../functions/src/accept/sameSessionContent';
-import { insertBackfillSessions, sessionKeyOf, storedSessions, type SessionKey, type SessionRow } from '../../../functions/src/db/focusSessions';
-import { isLegacySessionOfDeletedUser, tombstonesOf, type Tombstone } from '../../../functions/src/db/deletedUsers';
-import { ensureUsers } from '../../../functions/src/db/users';
-import { deletedUserReject, type LegacySession, type Reject } from '../../../functions/src/legacy';
+import { sameSessionContent } from '../accept/sameSessionContent';
+import { insertBackfillSessions, sessionKeyOf, storedSessions, type SessionKey, type SessionRow } from '../db/focusSessions';
+import { isLegacySessionOfDeletedUser, tombstonesOf } from '../db/deletedUsers';
+import { ensureUsers } from '../db/users';
+import { deletedUserReject, type LegacySession, type Reject } from '../legacy';
+import { conflictReject } from './conflictReject';
+import { deletedDetail } from './deletedDetail';
 
 export interface SessionBatchOutcome {
   inserted: LegacySession[];
@@ -85,13 +87,6 @@ async function withoutDeletedUsers(db: CommonQueryMethods, batch: readonly Legac
   return { sessions, deleted };
 }
 
-/** Why a deleted user's document is refused, for the reject's detail. */
-export function deletedDetail(tombstone: Tombstone, written: string): string {
-  return tombstone.accountDeletedAt !== null
-    ? `the Firebase Auth account was deleted at ${tombstone.accountDeletedAt}`
-    : `the user deleted their data at ${tombstone.deletedAt}, ${written}`;
-}
-
 /** Sessions in `inserted` went in; every other one is a duplicate of its stored row or a conflict. */
 function classify(sessions: readonly LegacySession[], inserted: ReadonlySet<string>, stored: readonly SessionRow[]): SessionBatchOutcome {
   const storedByKey = new Map(stored.map((r) => [sessionKeyOf(r), r]));
@@ -110,12 +105,3 @@ function classify(sessions: readonly LegacySession[], inserted: ReadonlySet<stri
 }
 
 const describeStored = (r: SessionRow) => `${iso(r.startMs)} – ${iso(r.endMs)} ${r.timeZone}`;
-
-export function conflictReject(session: LegacySession, stored: string, raw?: unknown): Reject {
-  return {
-    path: session.path,
-    reason: 'conflict',
-    detail: `session ${session.sessionId} is already stored with other content (${stored})`,
-    raw: raw ?? { userId: session.userId, startTime: iso(session.startMs), endTime: iso(session.endMs), timezone: session.timeZone },
-  };
-}

@@ -1,9 +1,8 @@
-import type { CommonQueryMethods, DatabasePool } from 'slonik';
-import { tombstonesOf } from '../../../functions/src/db/deletedUsers';
-import { storeLegacyFriendships, type LegacyFriendshipCounts } from '../../../functions/src/db/friendships';
-import { ensureUsers, unknownUsers } from '../../../functions/src/db/users';
-import { deletedUserReject, misplacedLine, parseLegacyFriends, type LegacyFriendListing, type Reject } from '../../../functions/src/legacy';
-import type { LegacySource, SourceItem } from './legacySource';
+import type { CommonQueryMethods } from 'slonik';
+import { tombstonesOf } from '../db/deletedUsers';
+import { storeLegacyFriendships, type LegacyFriendshipCounts } from '../db/friendships';
+import { ensureUsers, unknownUsers } from '../db/users';
+import { deletedUserReject, parseLegacyFriends, type ExportDocument, type LegacyFriendListing, type Reject } from '../legacy';
 
 export interface PreparedFriendships {
   /** Listings of known users only: (lister, friend). */
@@ -11,42 +10,33 @@ export interface PreparedFriendships {
   /** Every uid the listings name, to create as users rows before the friendships. */
   users: string[];
   rejects: Reject[];
-  /** Documents of other collections, and users without a friends field. */
+  /** Users without a friends field, and friends dropped as deleted users. */
   skipped: number;
 }
 
 /**
- * Parses a batch of legacy users/{uid} documents into friend listings. A listed uid must be a known
+ * Parses a batch of legacy users/{uid} documents (the caller picked them out of its source) into friend listings. A listed uid must be a known
  * user: a SQL user (the users backfill stores every legacy users/{uid}), a lister of this batch, or
  * (Firestore) an existing users/{uid} document. A document's unknown or malformed entries are one
  * reject (unknown_friend or invalid_friends) naming them all; its other entries are still stored.
  * A deleted user (deleted_users) is neither a lister (deleted_user, nothing of the document kept) nor
  * a friend: such entries are dropped, from the listing and from any reject's raw document.
  */
-export async function prepareFriendships(pool: DatabasePool, source: LegacySource, items: readonly SourceItem[], collection: string): Promise<PreparedFriendships> {
+export async function prepareFriendships(
+  db: CommonQueryMethods,
+  docs: readonly ExportDocument[],
+  existingUsers?: (ids: string[]) => Promise<ReadonlySet<string>>,
+): Promise<PreparedFriendships> {
   const prepared: PreparedFriendships = { listings: [], users: [], rejects: [], skipped: 0 };
   const parsed: { listing: LegacyFriendListing; raw: unknown }[] = [];
-  for (const item of items) {
-    if (item.reject) {
-      prepared.rejects.push(item.reject);
-      continue;
-    }
-    const misplaced = misplacedLine(item.doc, 'users');
-    if (misplaced) {
-      prepared.rejects.push(misplaced);
-      continue;
-    }
-    if (item.doc.collection !== collection || item.doc.parentId !== null) {
-      prepared.skipped += 1;
-      continue;
-    }
-    const result = parseLegacyFriends(item.doc, item.doc.data);
+  for (const doc of docs) {
+    const result = parseLegacyFriends(doc, doc.data);
     if (result.ok === 'skip') prepared.skipped += 1;
     else if (result.ok === false) prepared.rejects.push(result.reject);
-    else parsed.push({ listing: result.listing, raw: item.doc.data });
+    else parsed.push({ listing: result.listing, raw: doc.data });
   }
 
-  const deleted = await tombstonesOf(pool, [...new Set(parsed.flatMap((p) => [p.listing.userId, ...p.listing.friendIds]))]);
+  const deleted = await tombstonesOf(db, [...new Set(parsed.flatMap((p) => [p.listing.userId, ...p.listing.friendIds]))]);
   const kept: typeof parsed = [];
   for (const { listing, raw } of parsed) {
     if (deleted.has(listing.userId)) {
@@ -60,9 +50,9 @@ export async function prepareFriendships(pool: DatabasePool, source: LegacySourc
   parsed.splice(0, parsed.length, ...kept);
   const listers = new Set(parsed.map((p) => p.listing.userId));
   const named = [...new Set(parsed.flatMap((p) => p.listing.friendIds))].filter((id) => !listers.has(id));
-  let unknown = new Set(await unknownUsers(pool, named));
-  if (unknown.size > 0 && source.existingUsers) {
-    const existing = await source.existingUsers([...unknown]);
+  let unknown = new Set(await unknownUsers(db, named));
+  if (unknown.size > 0 && existingUsers) {
+    const existing = await existingUsers([...unknown]);
     unknown = new Set([...unknown].filter((id) => !existing.has(id)));
   }
   const users = new Set<string>();
