@@ -1,6 +1,4 @@
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../../functions/test/support/testDatabase';
@@ -10,20 +8,10 @@ import { inRange, keyRanges } from '../lib/backfill/keyRanges';
 import { memoryStore } from './support/memoryStore';
 import { runBackfill, type BackfillSettings } from '../lib/backfill/runBackfill';
 import { emptyTables, migrationState } from './support/snapshot';
+import { messyExportDocuments } from './support/messyExportDocuments';
 
-// The fixture's readable documents, as Firestore would hold them (the last line of a path wins).
-const documents: Record<string, Record<string, unknown>> = {};
-const users: Record<string, { timezone?: unknown }> = {};
-for (const line of readFileSync(path.join(__dirname, 'fixtures/messy-export.ndjson'), 'utf8').split('\n')) {
-  try {
-    const { path: p, data } = JSON.parse(line);
-    if (typeof p !== 'string' || p.split('/').length % 2 !== 0) continue;
-    documents[p] = data;
-    if (/^users\/[^/]+$/.test(p)) users[p.split('/')[1] as string] = data;
-  } catch {
-    // unreadable lines have no place in a Firestore
-  }
-}
+// The fixture's readable documents, as Firestore would hold them.
+const { documents, users } = messyExportDocuments();
 
 const settings: BackfillSettings = {
   kind: 'sessions', collection: 'sessions', batchSize: 2, dryRun: false, project: true,

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'slonik';
 import { z } from 'zod';
@@ -21,6 +20,7 @@ import { sourceOfPlan, storedRanges } from '../lib/backfill/sourceOfPlan';
 import { memoryStore } from './support/memoryStore';
 import { storedOptions } from './support/storedOptions';
 import { emptyTables, migrationState } from './support/snapshot';
+import { messyExportDocuments } from './support/messyExportDocuments';
 
 // Cloud Run Jobs as the engine: the task's environment, the flags it conflicts with, and a run group's
 // tasks (run here side by side in one process, against PostgreSQL) rebuilding their users once.
@@ -95,19 +95,8 @@ describe('backfill flags inside a Cloud Run Jobs task', () => {
   });
 });
 
-// The fixture's readable documents, as Firestore would hold them (the last line of a path wins).
-const documents: Record<string, Record<string, unknown>> = {};
-const users: Record<string, { timezone?: unknown }> = {};
-for (const line of readFileSync(path.join(__dirname, 'fixtures/messy-export.ndjson'), 'utf8').split('\n')) {
-  try {
-    const { path: p, data } = JSON.parse(line);
-    if (typeof p !== 'string' || p.split('/').length % 2 !== 0) continue;
-    documents[p] = data;
-    if (/^users\/[^/]+$/.test(p)) users[p.split('/')[1] as string] = data;
-  } catch {
-    // unreadable lines have no place in a Firestore
-  }
-}
+// The fixture's readable documents, as Firestore would hold them.
+const { documents, users } = messyExportDocuments();
 
 const settings: BackfillSettings = {
   kind: 'sessions', collection: 'sessions', batchSize: 2, dryRun: false, project: true,
