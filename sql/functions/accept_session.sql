@@ -1,4 +1,4 @@
--- requires: accept_session_lock_key, account_deleted, rate_limit_take, session_pieces, day_credits, qualified_runs, streak_event_payload
+-- requires: accept_session_lock_key, account_deleted, rate_limit_take, session_pieces, day_credits, streak_event_payload
 -- The one entry point that stores a session (callables, the bridge, the reconcile pass), in one
 -- statement: the caller's rate-limit token (when p_rate_action is given), the user's lock, the
 -- session or its classification, the local dates it touches, their union credit, the runs, the streak
@@ -116,9 +116,26 @@ begin
       limit (v_qualified[cardinality(v_qualified)] - v_qualified[1]) + 3
     ) r
     where r.end_date >= v_qualified[1] - 1;
-    delete from streak_runs r where r.user_id = p_user_id and r.start_date between v_runs_from and v_runs_to;
+    -- The stored runs are the maximal runs of the qualified dates, so the new runs are the islands of
+    -- those runs and the new dates: no daily row is read again, however long the run.
+    with old as (
+      delete from streak_runs r where r.user_id = p_user_id and r.start_date between v_runs_from and v_runs_to
+      returning r.start_date, r.end_date
+    ), spans as (
+      select o.start_date, o.end_date from old o
+      union all
+      select d, d from unnest(v_qualified) d
+    ), marked as (
+      select s.start_date, s.end_date,
+        max(s.end_date) over (order by s.start_date rows between unbounded preceding and 1 preceding) as reach
+      from spans s
+    ), islands as (
+      select m.start_date, m.end_date,
+        count(*) filter (where m.reach is null or m.reach + 1 < m.start_date) over (order by m.start_date) as island
+      from marked m
+    )
     insert into streak_runs (user_id, start_date, end_date)
-    select q.user_id, q.start_date, q.end_date from qualified_runs(array[p_user_id], v_runs_from, v_runs_to, p_qualify_seconds) q;
+    select p_user_id, min(i.start_date), max(i.end_date) from islands i group by i.island;
 
     v_last := greatest(v_last, v_qualified[cardinality(v_qualified)]);
     select (r.end_date - r.start_date + 1) into v_current
