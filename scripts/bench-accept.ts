@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { acceptSession } from '../functions/src/accept/acceptSession';
 import { params, rateLimitFor } from '../functions/src/config';
@@ -66,11 +69,16 @@ runCli(async () => {
     console.log(`  ${describeCpu(cpuSpent, throughput.count, 'accept')}`);
 
     let ratio: number | undefined;
+    let sqlOnly: number | undefined;
     if (opts.pgbench) {
       const tps = runPgbench(serverUrl, opts.users, opts.seconds);
       ratio = throughput.rate / tps;
       console.log(`pgbench -N -c ${opts.users} -j 2 -T ${opts.seconds}: ${tps.toFixed(0)} tps`);
       console.log(`  ratio accept/pgbench ${ratio.toFixed(2)} (target >= 0.5)`);
+      // The same statement driven by pgbench's C client: what the database alone allows, without Node.
+      const direct = runPgbenchScript(scratch.url, opts.users, opts.seconds, ACCEPT_SCRIPT);
+      sqlOnly = direct / tps;
+      console.log(`accept_session alone from pgbench (-M prepared -c ${opts.users}): ${direct.toFixed(0)} tps, ${sqlOnly.toFixed(2)}x pgbench -N (the ceiling of the one-statement accept on this server)`);
     }
 
     console.log(`history: ${opts.historyDays} qualified days, then ${opts.samples} sessions each for that user and a new one`);
@@ -142,7 +150,7 @@ runCli(async () => {
         await Promise.all(instances.map((instance) => instance.close()));
       }
     }
-    console.log(JSON.stringify({ sessionsPerSecond: throughput.rate, roundTripsPerAccept, latencyMs: percentiles(throughput.latencies), cpuMs: cpuSpent, acceptOverPgbench: ratio, historyP50Ms: p50History, freshP50Ms: p50Fresh, scaling, contention }));
+    console.log(JSON.stringify({ sessionsPerSecond: throughput.rate, roundTripsPerAccept, latencyMs: percentiles(throughput.latencies), cpuMs: cpuSpent, acceptOverPgbench: ratio, sqlOnlyOverPgbench: sqlOnly, historyP50Ms: p50History, freshP50Ms: p50Fresh, scaling, contention }));
     return 0;
   } finally {
     await db?.close();
@@ -210,12 +218,36 @@ function acceptOne(db: Database, userId: string, day: number) {
   );
 }
 
+// One session a day per pgbench client on a random day far from the Node phases' users and days, as
+// the callable sends it (rate-limit token included).
+const ACCEPT_SCRIPT = `\\set d random(100000, 400000)
+select accept_session('pgbench-' || :client_id, 'pgbench-' || :d, timestamptz '2020-01-01 12:00Z' + :d * interval '1 day', timestamptz '2020-01-01 12:40Z' + :d * interval '1 day', 'Europe/Paris', 'callable', ${QUALIFY}, 'acceptFocusSession', 1e9, 1e9, false, null);
+`;
+
+function pgbench(args: string[]): string {
+  const result = spawnSync('pgbench', args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`pgbench ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout + result.stderr;
+}
+
+function tpsOf(out: string): number {
+  const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
+  if (!match) throw new Error(`could not read tps from pgbench:\n${out}`);
+  return Number(match[1]);
+}
+
+function runPgbenchScript(url: string, clients: number, seconds: number, script: string): number {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-accept-'));
+  try {
+    const file = join(dir, 'accept.sql');
+    writeFileSync(file, script);
+    return tpsOf(pgbench(['-n', '-M', 'prepared', '-f', file, '-c', String(clients), '-j', '2', '-T', String(seconds), url]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function runPgbench(serverUrl: string, clients: number, seconds: number): number {
-  const pgbench = (args: string[]) => {
-    const result = spawnSync('pgbench', args, { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`pgbench ${args.join(' ')} failed: ${result.stderr}`);
-    return result.stdout + result.stderr;
-  };
   const scratchName = `bench_pgbench_${process.pid}`;
   const admin = (sql: string) => {
     const r = spawnSync('psql', [serverUrl, '-qc', sql], { encoding: 'utf8' });
@@ -227,10 +259,7 @@ function runPgbench(serverUrl: string, clients: number, seconds: number): number
   url.pathname = `/${scratchName}`;
   try {
     pgbench(['-i', '-q', '-s', '10', url.toString()]);
-    const out = pgbench(['-N', '-c', String(clients), '-j', '2', '-T', String(seconds), url.toString()]);
-    const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
-    if (!match) throw new Error(`could not read tps from pgbench:\n${out}`);
-    return Number(match[1]);
+    return tpsOf(pgbench(['-N', '-c', String(clients), '-j', '2', '-T', String(seconds), url.toString()]));
   } finally {
     admin(`drop database if exists ${scratchName} with (force)`);
   }

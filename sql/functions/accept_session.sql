@@ -37,6 +37,7 @@ declare
   v_count integer;
   v_zone text;
   v_outbox bigint;
+  v_payload jsonb;
 begin
   -- One writer per user at a time: the user's lock, which friend calls and deletions hold too, then the
   -- streak row's lock, which rebuilds take.
@@ -162,10 +163,11 @@ begin
     where s.user_id = p_user_id
     returning * into v_streak;
     update users u set timezone = v_zone, updated_at = now() where u.id = p_user_id and u.timezone is distinct from v_zone;
+    v_payload := streak_event_payload(v_streak);
     insert into streak_outbox (user_id, version, payload, trace)
-    values (p_user_id, v_streak.version, streak_event_payload(v_streak), p_trace)
+    values (p_user_id, v_streak.version, v_payload, p_trace)
     returning id into v_outbox;
   end if;
-  return jsonb_build_object('status', 'accepted', 'streak', streak_event_payload(v_streak), 'outboxId', v_outbox::text);
+  return jsonb_build_object('status', 'accepted', 'streak', coalesce(v_payload, streak_event_payload(v_streak)), 'outboxId', v_outbox::text);
 end;
 $$;
