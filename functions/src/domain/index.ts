@@ -20,3 +20,4 @@ export { type StreakValues, type Run, EMPTY_STREAK, runsOf, runLength, streakFro
 export { type StreakStatus, streakStatus } from './streakStatus';
 export { type SessionEnd, latestSession, latestZone } from './latestZone';
 export { type AcceptInput, type AcceptOutcome, affectedDates, overlapWindow, applySession, recomputeAll } from './applySession';
+export { type FreezeGrant, type WalkedStreak, DEFAULT_FREEZE_CAP, EMPTY_WALK, MAX_FROZEN_DATES, walkStreak } from './freezeWalk';
