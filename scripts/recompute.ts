@@ -50,7 +50,7 @@ runCli(async () => {
     for await (const ids of userChunks(db.pool, found, flags.chunk)) {
       await db.pool
         .transaction(async (tx) => {
-          const result = await rebuildStreaksReporting(tx, ids, { qualifySeconds: config.qualifySeconds, project: flags.project });
+          const result = await rebuildStreaksReporting(tx, ids, { qualifySeconds: config.qualifySeconds, freezeCap: config.freezeCap, project: flags.project });
           changed += result.changed.length;
           problems.push(...result.problems);
           if (flags.dryRun) throw new RollBack();

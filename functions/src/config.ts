@@ -1,5 +1,6 @@
 import { defineBoolean, defineInt, defineString } from 'firebase-functions/params';
 import { z } from 'zod';
+import { DEFAULT_FREEZE_CAP } from './domain/freezeWalk';
 import { DEFAULT_QUALIFY_MINUTES } from './domain/qualifies';
 import { DEFAULT_MAX_SESSION_HOURS } from './domain/validateSession';
 
@@ -31,6 +32,7 @@ export const params = {
   streakTopic: defineString('STREAK_TOPIC', { default: 'streak-updated', description: 'Pub/Sub topic of streak-updated events.' }),
   publishTimeoutMs: defineInt('PUBLISH_TIMEOUT_MS', { default: 1500, description: 'Longest wait for Pub/Sub after an accept, in ms; the relay publishes what is left.' }),
   qualifyMinutes: defineInt('QUALIFY_MINUTES', { default: DEFAULT_QUALIFY_MINUTES, description: 'Minutes of focus that make a local date qualify.' }),
+  freezeCap: defineInt('FREEZE_CAP', { default: DEFAULT_FREEZE_CAP, description: 'Most streak freezes a user holds at once; grants beyond it are lost.' }),
   maxSessionHours: defineInt('MAX_SESSION_HOURS', { default: DEFAULT_MAX_SESSION_HOURS, description: 'Longest accepted session, in hours (at most 24).' }),
   friendsMax: defineInt('FRIENDS_MAX', { default: 500, description: 'Most mutual friends a user may have; addFriend past it answers resource-exhausted.' }),
   pendingRequestsMax: defineInt('PENDING_REQUESTS_MAX', { default: 100, description: 'Most pending outgoing friend requests a user may have; addFriend past it answers resource-exhausted.' }),
@@ -89,6 +91,7 @@ const envSchema = z.object({
   EMBEDDED_DB_DIR: z.string().default('.data/pglite'),
   EMBEDDED_DB_PORT: int(0, 65535).default(5433),
   QUALIFY_MINUTES: int(1, 1440),
+  FREEZE_CAP: int(0, 100),
   MAX_SESSION_HOURS: int(1, 24),
   STREAK_TOPIC: z.string().min(1),
   PUBLISH_TIMEOUT_MS: int(50, 60_000),
@@ -156,6 +159,8 @@ export interface Config {
   };
   retentionDays: number;
   qualifySeconds: number;
+  /** Most freezes held at once (FREEZE_CAP). */
+  freezeCap: number;
   maxSessionHours: number;
   streakTopic: string;
   publishTimeoutMs: number;
@@ -213,6 +218,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     retentionDays: e.RETENTION_DAYS,
     qualifySeconds: e.QUALIFY_MINUTES * 60,
+    freezeCap: e.FREEZE_CAP,
     maxSessionHours: e.MAX_SESSION_HOURS,
     streakTopic: e.STREAK_TOPIC,
     publishTimeoutMs: e.PUBLISH_TIMEOUT_MS,

@@ -1,4 +1,4 @@
--- requires: accept_session_lock_key, account_deleted, rate_limit_take, session_pieces, day_credits, streak_event_payload
+-- requires: accept_session_lock_key, account_deleted, rate_limit_take, session_pieces, day_credits, repaired_dates, streak_walk, streak_event_payload
 -- The one entry point that stores a session (callables, the bridge, the reconcile pass), in one
 -- statement: the caller's rate-limit token (when p_rate_action is given), the user's lock, the
 -- session or its classification, the local dates it touches, their union credit, the runs, the streak
@@ -8,12 +8,14 @@
 -- MIRROR_TO_LEGACY on) queues an accepted session for the legacy Firestore mirror in the same transaction.
 -- p_trace (a W3C traceparent, or null) is stored on the outbox row, so the publish and the projection
 -- log under the trace of the request that made the change.
--- Sessions are insert-only, so credit only grows and a date only ever becomes qualified: the streak
--- moves incrementally, as the reference model's applySession does, and equals a full rebuild.
+-- Sessions are insert-only, so credit only grows and a date only ever becomes qualified: the runs
+-- move incrementally, as the reference model's applySession does, and equal a full rebuild. A repaired
+-- date already counts. For a user ever granted freezes the streak is then walked (streak_walk) with
+-- p_freeze_cap, as of the user's date now.
 create or replace function accept_session(
   p_user_id text, p_session_id text, p_start timestamptz, p_end timestamptz, p_timezone text, p_source text,
   p_qualify_seconds integer, p_rate_action text, p_rate_per_minute float8, p_rate_burst float8,
-  p_mirror boolean, p_trace text)
+  p_mirror boolean, p_trace text, p_freeze_cap integer default 2)
 returns jsonb
 language plpgsql
 -- Its statements' plans are kept for the session: re-planned per call (custom plans, which inline the
@@ -38,6 +40,10 @@ declare
   v_zone text;
   v_outbox bigint;
   v_payload jsonb;
+  v_frozen date[];
+  v_held integer;
+  v_reach integer;
+  v_as_of date;
 begin
   -- One writer per user at a time: the user's lock, which friend calls and deletions hold too, then the
   -- streak row's lock, which rebuilds take.
@@ -98,7 +104,8 @@ begin
   )
   select array_agg(c.local_date order by c.local_date) into v_qualified
   from credits c left join stored s on s.local_date = c.local_date
-  where c.seconds >= p_qualify_seconds and coalesce(s.focus_seconds, 0) < p_qualify_seconds;
+  where c.seconds >= p_qualify_seconds and coalesce(s.focus_seconds, 0) < p_qualify_seconds
+    and not exists (select from repaired_dates(array[p_user_id], c.local_date, c.local_date));
 
   v_last := v_streak.last_qualified_date;
   v_current := v_streak.current_streak;
@@ -155,11 +162,24 @@ begin
   order by l.end_time desc, l.session_id collate "C" desc
   limit 1;
 
-  if (v_current, v_longest, v_last, v_count, v_zone) is distinct from
-     (v_streak.current_streak, v_streak.longest_streak, v_streak.last_qualified_date, v_streak.qualified_days_count, v_streak.timezone) then
+  v_frozen := v_streak.frozen_dates;
+  v_held := v_streak.freezes_available;
+  v_reach := v_streak.freeze_reach;
+  v_as_of := v_streak.freezes_as_of;
+  if exists (select from streak_adjustments a where a.user_id = p_user_id and a.kind = 'grant-freezes') then
+    v_as_of := local_date_of(now(), coalesce(v_zone, 'UTC'));
+    select w.current_streak, w.longest_streak, w.frozen_dates, w.freezes_available, w.freeze_reach
+    into v_current, v_longest, v_frozen, v_held, v_reach
+    from streak_walk(p_user_id, v_as_of, p_freeze_cap) w;
+  end if;
+
+  if (v_current, v_longest, v_last, v_count, v_zone, v_frozen, v_held, v_reach) is distinct from
+     (v_streak.current_streak, v_streak.longest_streak, v_streak.last_qualified_date, v_streak.qualified_days_count, v_streak.timezone,
+      v_streak.frozen_dates, v_streak.freezes_available, v_streak.freeze_reach) then
     update user_streaks s set
       current_streak = v_current, longest_streak = v_longest, last_qualified_date = v_last,
-      qualified_days_count = v_count, timezone = v_zone, version = s.version + 1, updated_at = now()
+      qualified_days_count = v_count, timezone = v_zone, frozen_dates = v_frozen, freezes_available = v_held,
+      freeze_reach = v_reach, freezes_as_of = v_as_of, version = s.version + 1, updated_at = now()
     where s.user_id = p_user_id
     returning * into v_streak;
     update users u set timezone = v_zone, updated_at = now() where u.id = p_user_id and u.timezone is distinct from v_zone;

@@ -1,8 +1,9 @@
--- requires: day_credits, qualified_runs, streak_event_payload
+-- requires: day_credits, qualified_runs, streak_walk, local_date_of, streak_event_payload
 -- Rebuilds daily_focus, streak_runs, users.timezone and user_streaks of the given users from
--- focus_sessions. Bumps version and (if p_project) queues one outbox row only for users whose
+-- focus_sessions and streak_adjustments (repairs count as qualified dates; users ever granted freezes
+-- are walked with p_freeze_cap as of their date now, as accept_session does). Bumps version and (if p_project) queues one outbox row only for users whose
 -- streak or zone changed, so running it twice changes nothing. Returns the changed users.
-create or replace function rebuild_streaks(p_users text[], p_qualify_seconds integer, p_project boolean default true)
+create or replace function rebuild_streaks(p_users text[], p_qualify_seconds integer, p_project boolean default true, p_freeze_cap integer default 2)
 returns table(user_id text, version bigint)
 language plpgsql
 set work_mem = '128MB'
@@ -13,7 +14,8 @@ begin
   -- serialize; the id order keeps two concurrent rebuilds from deadlocking.
   insert into user_streaks (user_id)
   select u.id from users u
-  where u.id = any (p_users) and exists (select from focus_sessions f where f.user_id = u.id)
+  where u.id = any (p_users)
+    and (exists (select from focus_sessions f where f.user_id = u.id) or exists (select from streak_adjustments a where a.user_id = u.id))
   on conflict do nothing;
   perform 1 from user_streaks s where s.user_id = any (p_users) order by s.user_id for update;
 
@@ -48,23 +50,35 @@ begin
   current_run as (
     select distinct on (r.user_id) r.user_id, r.len from runs r order by r.user_id, r.end_date desc
   ),
+  walked as (
+    select s.user_id, w.*, local_date_of(now(), coalesce(u.timezone, 'UTC')) as as_of
+    from user_streaks s
+    join users u on u.id = s.user_id
+    cross join lateral streak_walk(s.user_id, local_date_of(now(), coalesce(u.timezone, 'UTC')), p_freeze_cap) w
+    where s.user_id = any (p_users) and exists (select from streak_adjustments a where a.user_id = s.user_id and a.kind = 'grant-freezes')
+  ),
   computed as (
-    select s.user_id, coalesce(c.len, 0)::int as cs, coalesce(t.longest, 0)::int as ls, t.last,
-           coalesce(t.days, 0)::int as qc, u.timezone as tz
+    select s.user_id, coalesce(w.current_streak, c.len, 0)::int as cs, coalesce(w.longest_streak, t.longest, 0)::int as ls, t.last,
+           coalesce(t.days, 0)::int as qc, u.timezone as tz, coalesce(w.frozen_dates, '{}') as frozen,
+           coalesce(w.freezes_available, 0) as held, coalesce(w.freeze_reach, 0) as reach, w.as_of
     from user_streaks s
     join users u on u.id = s.user_id
     left join totals t on t.user_id = s.user_id
     left join current_run c on c.user_id = s.user_id
-    where s.user_id = any (p_users) and exists (select from focus_sessions f where f.user_id = s.user_id)
+    left join walked w on w.user_id = s.user_id
+    where s.user_id = any (p_users)
+      and (exists (select from focus_sessions f where f.user_id = s.user_id) or exists (select from streak_adjustments a where a.user_id = s.user_id))
   ),
   changed as (
     update user_streaks s set
       current_streak = c.cs, longest_streak = c.ls, last_qualified_date = c.last,
-      qualified_days_count = c.qc, timezone = c.tz, version = s.version + 1, updated_at = now()
+      qualified_days_count = c.qc, timezone = c.tz, frozen_dates = c.frozen, freezes_available = c.held,
+      freeze_reach = c.reach, freezes_as_of = c.as_of, version = s.version + 1, updated_at = now()
     from computed c
     where s.user_id = c.user_id
-      and (s.current_streak, s.longest_streak, s.last_qualified_date, s.qualified_days_count, s.timezone)
-          is distinct from (c.cs, c.ls, c.last, c.qc, c.tz)
+      and (s.current_streak, s.longest_streak, s.last_qualified_date, s.qualified_days_count, s.timezone,
+           s.frozen_dates, s.freezes_available, s.freeze_reach)
+          is distinct from (c.cs, c.ls, c.last, c.qc, c.tz, c.frozen, c.held, c.reach)
     returning s.*
   ),
   queued as (

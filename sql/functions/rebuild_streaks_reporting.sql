@@ -1,7 +1,7 @@
 -- requires: rebuild_is_transient, rebuild_streaks
 -- rebuild_streaks, but one user's bad rows never fail the batch: returns the changed users (problem
 -- null) and the users left as they were, with the reason (invalid_timezone: <zone>, or the error).
-create or replace function rebuild_streaks_reporting(p_users text[], p_qualify_seconds integer, p_project boolean default true)
+create or replace function rebuild_streaks_reporting(p_users text[], p_qualify_seconds integer, p_project boolean default true, p_freeze_cap integer default 2)
 returns table(user_id text, version bigint, problem text)
 language plpgsql
 as $$
@@ -35,7 +35,7 @@ begin
   v_ok := array(select distinct u from unnest(p_users) as u where not (u = any (v_skipped)) order by u);
 
   begin
-    for r in select * from rebuild_streaks(v_ok, p_qualify_seconds, p_project) loop
+    for r in select * from rebuild_streaks(v_ok, p_qualify_seconds, p_project, p_freeze_cap) loop
       v_ids := v_ids || r.user_id;
       v_versions := v_versions || r.version;
     end loop;
@@ -46,7 +46,7 @@ begin
     v_versions := '{}';
     foreach v_user in array v_ok loop
       begin
-        for r in select * from rebuild_streaks(array[v_user], p_qualify_seconds, p_project) loop
+        for r in select * from rebuild_streaks(array[v_user], p_qualify_seconds, p_project, p_freeze_cap) loop
           v_ids := v_ids || r.user_id;
           v_versions := v_versions || r.version;
         end loop;

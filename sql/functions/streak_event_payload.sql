@@ -1,5 +1,6 @@
--- requires: iso_utc, local_day_start
--- The streak-updated event (the Pub/Sub message's data) of a user_streaks row.
+-- requires: iso_utc, iso_dates, local_day_start
+-- The streak-updated event (the Pub/Sub message's data) of a user_streaks row. The streak expires
+-- when the date after the last qualified one and the dates the known freezes cover have passed.
 create or replace function streak_event_payload(s user_streaks)
 returns jsonb
 language sql
@@ -13,6 +14,9 @@ as $$
     'lastQualifiedDate', to_char(s.last_qualified_date, 'YYYY-MM-DD'),
     'qualifiedDaysCount', s.qualified_days_count,
     'timezone', s.timezone,
-    'streakExpiresAt', iso_utc(local_day_start(s.last_qualified_date + 2, s.timezone)),
-    'updatedAt', iso_utc(s.updated_at))
+    'streakExpiresAt', iso_utc(local_day_start(s.last_qualified_date + s.freeze_reach + 2, s.timezone)),
+    'updatedAt', iso_utc(s.updated_at),
+    'freezesAvailable', s.freezes_available,
+    'frozenDates', iso_dates(s.frozen_dates),
+    'dayStartMinutes', 0)
 $$;

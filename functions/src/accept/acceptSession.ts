@@ -22,6 +22,8 @@ export interface AcceptSessionInput {
 
 export interface AcceptSessionOptions {
   qualifySeconds: number;
+  /** Most freezes held at once (FREEZE_CAP). */
+  freezeCap?: number;
   /**
    * Publish the new streak right after the commit, waiting at most timeoutMs. Without it the row
    * waits for the scheduled relay (benchmarks, tests of the relay).
@@ -119,6 +121,7 @@ async function writeSession(pool: DatabasePool, given: AcceptSessionInput, optio
       session: { ...given.session, timeZone },
       source: given.source,
       qualifySeconds: options.qualifySeconds,
+      freezeCap: options.freezeCap,
       rateLimit: options.rateLimit,
       mirror: options.mirror,
       // The outbox row carries the trace of the work under way (the callable's request, the bridge's event).

@@ -18,7 +18,7 @@ async function untraced(request: CallableRequest<unknown>, response?: { signal?:
   const uid = requireAuth(request, 'acceptFocusSession');
   const context = { fn: 'acceptFocusSession', uid, sessionId: loggableSessionId(request.data) };
   try {
-    const [{ config, db, publisher, now }, { acceptSession }, { toStreak }] = await Promise.all([
+    const [{ config, db, publisher, now }, { acceptSession }, { toApiStreak }] = await Promise.all([
       getRuntime(),
       import('../accept/acceptSession'),
       import('../accept/toStreak'),
@@ -33,7 +33,7 @@ async function untraced(request: CallableRequest<unknown>, response?: { signal?:
       { userId: uid, sessionId: parsed.sessionId, session: parsed.session, source: 'callable' },
       // The rate limit's token is taken inside the accept's one statement: no extra round trip.
       {
-        qualifySeconds: config.qualifySeconds, publish: { publisher, timeoutMs: config.publishTimeoutMs },
+        qualifySeconds: config.qualifySeconds, freezeCap: config.freezeCap, publish: { publisher, timeoutMs: config.publishTimeoutMs },
         rateLimit: rateLimitFor(config, 'acceptFocusSession'), maxQueueWaitMs: config.database.acquireTimeoutMs,
         // The way back: with MIRROR_TO_LEGACY the session is queued for legacy Firestore in the same transaction.
         mirror: config.mirrorToLegacy,
@@ -43,8 +43,7 @@ async function untraced(request: CallableRequest<unknown>, response?: { signal?:
     );
     if (result.accepted) logs.sessionAccepted(context, { version: result.streak.version, outboxId: result.outboxId, committedAt: result.streak.updatedAt });
     else logs.sessionDuplicate(context);
-    const { active: _active, ...streak } = toStreak(uid, result.streak, now());
-    return { accepted: result.accepted, streak };
+    return { accepted: result.accepted, streak: toApiStreak(uid, result.streak) };
   } catch (error) {
     throw toHttpsError(error, context);
   }

@@ -29,7 +29,7 @@ async function untraced(request: CallableRequest<unknown>): Promise<ExportMyData
   });
   const after = cursor === undefined ? null : decodeExportCursor(cursor);
   try {
-    const [runtime, { exportSessionsPage }, { listFriends }, { readStreak }, { toStreak }] = await Promise.all([
+    const [runtime, { exportSessionsPage }, { listFriends }, { readStreak }, { toApiStreak }] = await Promise.all([
       getRuntime(),
       import('../db/accountData'),
       import('../db/friendships'),
@@ -39,7 +39,7 @@ async function untraced(request: CallableRequest<unknown>): Promise<ExportMyData
     const { db } = runtime;
     const nowMs = runtime.now();
     const [page, friends, stored] = await limitedCall(runtime, context, () => Promise.all([exportSessionsPage(db.pool, uid, after), listFriends(db.pool, uid), readStreak(db.pool, uid)]));
-    const { active: _active, ...streak } = toStreak(uid, stored, nowMs);
+    const streak = toApiStreak(uid, stored);
     accountLogs.exported({ userId: uid, sessions: page.sessions.length, more: page.next !== null });
     return {
       userId: uid,

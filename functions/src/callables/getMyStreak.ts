@@ -18,8 +18,8 @@ async function untraced(request: CallableRequest<unknown>): Promise<GetMyStreakR
   const context: CallContext & { uid: string } = { fn: 'getMyStreak', uid };
   parseRequest(getMyStreakRequestSchema, request, context);
   try {
-    const [runtime, { readStreak }, { toStreak }] = await Promise.all([getRuntime(), import('../db/userStreaks'), import('../accept/toStreak')]);
-    return toStreak(uid, await limitedCall(runtime, context, () => readStreak(runtime.db.pool, uid)), runtime.now());
+    const [runtime, { readStreakNow }, { toStreak }] = await Promise.all([getRuntime(), import('../db/userStreaks'), import('../accept/toStreak')]);
+    return toStreak(uid, await limitedCall(runtime, context, () => readStreakNow(runtime.db.pool, uid, runtime.config.freezeCap)), runtime.now());
   } catch (error) {
     throw toHttpsError(error, context);
   }

@@ -35,7 +35,14 @@ export type Streak = z.infer<typeof streakSchema>;
 export const acceptFocusSessionResponseSchema = z.object({ accepted: z.boolean(), streak: streakSchema });
 export type AcceptFocusSessionResponse = z.infer<typeof acceptFocusSessionResponseSchema>;
 
-export const getMyStreakResponseSchema = streakSchema.extend({ active: z.boolean() });
+export const getMyStreakResponseSchema = streakSchema.extend({
+  active: z.boolean(),
+  /** Freezes held now. */
+  freezesAvailable: z.number().int().min(0),
+  /** Dates of the current run a freeze covered, ascending, at most 31. */
+  frozenDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).max(31),
+  dayStartMinutes: z.number().int().min(0).max(720),
+});
 export type GetMyStreakResponse = z.infer<typeof getMyStreakResponseSchema>;
 
 /** `details` of an `invalid-argument` error: every bad field with a stable code and a reason. */

@@ -1,6 +1,6 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { SessionTimes } from '../domain';
+import { DEFAULT_FREEZE_CAP, type SessionTimes } from '../domain';
 import { storedStreakSchema } from './userStreaks';
 
 // The write path's one round trip: accept_session (sql/functions/accept_session.sql) takes the rate-limit
@@ -33,6 +33,8 @@ export interface AcceptStatement {
   session: SessionTimes;
   source: string;
   qualifySeconds: number;
+  /** Most freezes held at once; the database's default (the param's) when absent. */
+  freezeCap?: number;
   /** Taken first; refused, nothing else happens. */
   rateLimit?: RateLimit;
   /** Queue the session, when stored, for the legacy Firestore mirror (legacy_mirror). */
@@ -51,6 +53,6 @@ export async function acceptInSql(db: CommonQueryMethods, a: AcceptStatement): P
       ${a.userId}, ${a.sessionId}, ${iso(a.session.startMs)}::timestamptz, ${iso(a.session.endMs)}::timestamptz,
       ${a.session.timeZone}, ${a.source}, ${a.qualifySeconds}::int,
       ${a.rateLimit?.action ?? null}::text, ${a.rateLimit?.perMinute ?? null}::float8, ${a.rateLimit?.burst ?? null}::float8,
-      ${a.mirror ?? false}::boolean, ${a.trace ?? null}::text
+      ${a.mirror ?? false}::boolean, ${a.trace ?? null}::text, ${a.freezeCap ?? DEFAULT_FREEZE_CAP}::int
     ) as answer`);
 }

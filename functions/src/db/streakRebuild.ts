@@ -1,5 +1,6 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
+import { DEFAULT_FREEZE_CAP } from '../domain';
 
 /**
  * Set-based maintenance of user_streaks and streak_outbox for the scripts: the SQL rebuild
@@ -9,6 +10,8 @@ import { z } from 'zod';
 
 export interface RebuildOptions {
   qualifySeconds: number;
+  /** Most freezes held at once (FREEZE_CAP); the param's default when absent. */
+  freezeCap?: number;
   /** Queue one outbox row per changed user (false: --no-project). */
   project: boolean;
 }
@@ -48,7 +51,7 @@ export async function rebuildStreaksReporting(db: CommonQueryMethods, userIds: r
   if (userIds.length === 0) return { changed: [], problems: [] };
   return toReport(await db.any(sql.type(reportedRow)`
     select user_id, version, problem
-    from rebuild_streaks_reporting(${sql.array([...userIds], 'text')}, ${options.qualifySeconds}::int, ${options.project})`));
+    from rebuild_streaks_reporting(${sql.array([...userIds], 'text')}, ${options.qualifySeconds}::int, ${options.project}, ${options.freezeCap ?? DEFAULT_FREEZE_CAP}::int)`));
 }
 
 /** The users whose streak changed, with their new version (rebuildStreaksReporting without its problems). */

@@ -16,18 +16,39 @@ export const storedStreakSchema = z.object({
   /** The instant lastQualifiedDate + 2 begins in the zone, by PostgreSQL's zone rules. */
   streakExpiresAt: z.string().nullable(),
   updatedAt: z.string().nullable(),
+  freezesAvailable: z.number().int(),
+  frozenDates: z.array(z.string()),
+  dayStartMinutes: z.number().int(),
 });
 /** A user_streaks row as the application sees it. */
 export type StoredStreak = z.infer<typeof storedStreakSchema>;
 
 /** The streak of a user who has no row yet: zeros, nulls and version 0. */
-export const NEW_USER_STREAK: StoredStreak = { ...EMPTY_STREAK, timezone: null, version: 0, streakExpiresAt: null, updatedAt: null };
+export const NEW_USER_STREAK: StoredStreak = { ...EMPTY_STREAK, timezone: null, version: 0, streakExpiresAt: null, updatedAt: null, freezesAvailable: 0, frozenDates: [], dayStartMinutes: 0 };
 
 /** The stored streak of a user, or null for a user never seen. Reads SQL only. */
 export async function readStreak(pool: DatabasePool, userId: string): Promise<StoredStreak | null> {
   try {
     return await pool.maybeOneFirst(sql.type(z.object({ streak: storedStreakSchema }))`
       select streak_event_payload(s) as streak from user_streaks s where s.user_id = ${userId}`);
+  } catch (error) {
+    throw toDatabaseError(error);
+  }
+}
+
+/**
+ * The stored streak of a user with its freezes as of now (the stored ones are as of the last write):
+ * missed dates since then may have spent some, grants since then may have taken effect.
+ */
+export async function readStreakNow(pool: DatabasePool, userId: string, freezeCap: number): Promise<StoredStreak | null> {
+  try {
+    return await pool.maybeOneFirst(sql.type(z.object({ streak: storedStreakSchema }))`
+      select streak_event_payload(s) || coalesce((
+        select jsonb_build_object('freezesAvailable', w.freezes_available, 'frozenDates', iso_dates(w.frozen_dates))
+        from streak_walk(s.user_id, local_date_of(now(), coalesce(s.timezone, 'UTC')), ${freezeCap}::int) w
+        where exists (select from streak_adjustments a where a.user_id = s.user_id and a.kind = 'grant-freezes')
+      ), '{}') as streak
+      from user_streaks s where s.user_id = ${userId}`);
   } catch (error) {
     throw toDatabaseError(error);
   }

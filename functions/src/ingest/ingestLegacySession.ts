@@ -64,6 +64,7 @@ export async function ingestLegacySession(
       { userId: owner, sessionId, session: { startMs, endMs, timeZone }, source: 'bridge' },
       {
         qualifySeconds: runtime.config.qualifySeconds,
+        freezeCap: runtime.config.freezeCap,
         publish: { publisher: runtime.publisher, timeoutMs: runtime.config.publishTimeoutMs },
         // The token is taken inside the accept's one statement, as the callable's is.
         rateLimit: options.rateLimited ? rateLimitFor(runtime.config, 'bridge') : undefined,

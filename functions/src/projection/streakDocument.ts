@@ -21,5 +21,8 @@ export function toStreakDocument<T>(event: StreakEvent, timestamp: (date: Date) 
     timezone: event.timezone,
     streakExpiresAt: event.streakExpiresAt === null ? null : timestamp(new Date(event.streakExpiresAt)),
     updatedAt: timestamp(new Date(event.updatedAt)),
+    freezesAvailable: event.freezesAvailable,
+    frozenDates: event.frozenDates,
+    dayStartMinutes: event.dayStartMinutes,
   };
 }

@@ -83,7 +83,7 @@ describe('acceptFocusSession (wrapped v2 callable)', () => {
   it('getMyStreak returns zeros, nulls and version 0 for a new user', async () => {
     await expect(myStreak({ data: {}, auth: asUser('nobody') } as never)).resolves.toEqual({
       userId: 'nobody', currentStreak: 0, longestStreak: 0, lastQualifiedDate: null, qualifiedDaysCount: 0,
-      timezone: null, streakExpiresAt: null, version: 0, active: false,
+      timezone: null, streakExpiresAt: null, version: 0, active: false, freezesAvailable: 0, frozenDates: [], dayStartMinutes: 0,
     });
   });
 

@@ -123,8 +123,8 @@ describe('deleteMyData through the emulators', () => {
     await expect(app.call('deleteMyData', { confirm: true })).resolves.toEqual({ deleted: { sessions: 0, days: 0, friendships: 0, requests: 0 } });
 
     // A message published before the deletion and delivered after it: dropped by the version guard.
-    await publish({ userId: uid, version: 2, currentStreak: 2, longestStreak: 2, lastQualifiedDate: '2025-06-03', qualifiedDaysCount: 2, timezone: 'Europe/Paris', streakExpiresAt: '2025-06-04T22:00:00.000Z', updatedAt: new Date().toISOString() });
-    await publish({ userId: uid, version: 1, currentStreak: 1, longestStreak: 1, lastQualifiedDate: '2025-06-02', qualifiedDaysCount: 1, timezone: 'Europe/Paris', streakExpiresAt: '2025-06-03T22:00:00.000Z', updatedAt: new Date().toISOString() });
+    await publish({ userId: uid, version: 2, currentStreak: 2, longestStreak: 2, lastQualifiedDate: '2025-06-03', qualifiedDaysCount: 2, timezone: 'Europe/Paris', streakExpiresAt: '2025-06-04T22:00:00.000Z', updatedAt: new Date().toISOString(), freezesAvailable: 0, frozenDates: [], dayStartMinutes: 0 });
+    await publish({ userId: uid, version: 1, currentStreak: 1, longestStreak: 1, lastQualifiedDate: '2025-06-02', qualifiedDaysCount: 1, timezone: 'Europe/Paris', streakExpiresAt: '2025-06-03T22:00:00.000Z', updatedAt: new Date().toISOString(), freezesAvailable: 0, frozenDates: [], dayStartMinutes: 0 });
     await new Promise((r) => setTimeout(r, 2000));
     expect(await streakDoc(uid)).toEqual({ userId: uid, version: 2, deleted: true });
 

@@ -38,6 +38,9 @@ const event = (userId: string, version: number): StreakEvent => ({
   timezone: 'Europe/Paris',
   streakExpiresAt: `2025-06-0${version + 3}T22:00:00.000Z`,
   updatedAt: new Date().toISOString(),
+  freezesAvailable: 0,
+  frozenDates: [],
+  dayStartMinutes: 0,
 });
 
 /** What Firestore's TTL policies of firestore.indexes.json would have deleted by `at`. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { streakEventSchema } from '../../src/contract/streakEvent';
+import { streakEventFields } from '../../src/contract/streakEvent';
 import { handleStreakMessage, type StreakMessageEvent } from '../../src/projection/handleStreakMessage';
 import { InMemoryStreakStore } from '../../src/projection/InMemoryStreakStore';
 import { logs } from '../../src/projection/logs';
@@ -14,12 +14,12 @@ import { FAR_TIMES, asJson, ONE_MB, PROTOTYPE_KEYS, corpusTally, describeInput, 
 // building a store, writing or throwing, so a bad message can neither land nor loop in retries.
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 400) * 2;
 const REASONS = new Set(['not-json', 'invalid-event', 'attributes-mismatch']);
-const FIELDS = Object.keys(streakEventSchema.shape) as Array<keyof typeof streakEventSchema.shape>;
+const FIELDS = Object.keys(streakEventFields.shape) as Array<keyof typeof streakEventFields.shape>;
 const valid = () => streakEvent('ada', 7);
 const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 /** A value the event's own field schema refuses (as JSON carries it: NaN arrives as null), so the whole message must be refused too. */
-const invalidFor = (field: (typeof FIELDS)[number]) => fc.oneof(hostileValue, fc.constantFrom(...FAR_TIMES)).filter((v) => !streakEventSchema.shape[field].safeParse(asJson(v)).success);
+const invalidFor = (field: (typeof FIELDS)[number]) => fc.oneof(hostileValue, fc.constantFrom(...FAR_TIMES)).filter((v) => !streakEventFields.shape[field].safeParse(asJson(v)).success);
 
 const hostileMessage: fc.Arbitrary<StreakMessageEvent> = fc.oneof(
   // Bytes that are not UTF-8 JSON, and text that is not base64.

@@ -88,7 +88,7 @@ describe('one trace from the request to the document', () => {
   });
 
   it('projects a message without a traceparent (or with a malformed one) under a trace of its own', async () => {
-    const event: StreakEvent = { userId: 'xena', version: 1, currentStreak: 0, longestStreak: 0, lastQualifiedDate: null, qualifiedDaysCount: 0, timezone: null, streakExpiresAt: null, updatedAt: NOW };
+    const event: StreakEvent = { userId: 'xena', version: 1, currentStreak: 0, longestStreak: 0, lastQualifiedDate: null, qualifiedDaysCount: 0, timezone: null, streakExpiresAt: null, updatedAt: NOW, freezesAvailable: 0, frozenDates: [], dayStartMinutes: 0 };
     const store = new InMemoryStreakStore();
     await handleStreakMessage(messageEvent(event, { attributes: { ...streakEventAttributes(event), traceparent: 'not a trace' } }), { store: async () => store });
     const line = recorder.lines.find((l) => l.message === 'projection: streak written' && l.userId === 'xena')!;

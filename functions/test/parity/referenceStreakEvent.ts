@@ -6,6 +6,10 @@ export interface StreakEventSource extends StreakValues {
   timezone: string | null;
   version: number;
   updatedAt: string | null;
+  /** From walkStreak; absent: a user never granted a freeze. */
+  freezesAvailable?: number;
+  frozenDates?: string[];
+  freezeReach?: number;
 }
 
 /**
@@ -13,7 +17,7 @@ export interface StreakEventSource extends StreakValues {
  * ICU): SQL's streak_event_payload must write the same fields, which the parity specs check.
  */
 export function toStreakEvent(userId: string, streak: StreakEventSource, nowMs: number): StreakEvent {
-  const { streakExpiresAt } = streakStatus(streak.lastQualifiedDate, streak.timezone, nowMs);
+  const { streakExpiresAt } = streakStatus(streak.lastQualifiedDate, streak.timezone, nowMs, streak.freezeReach ?? 0);
   return {
     userId,
     version: streak.version,
@@ -24,5 +28,8 @@ export function toStreakEvent(userId: string, streak: StreakEventSource, nowMs: 
     timezone: streak.timezone,
     streakExpiresAt: streakExpiresAt === null ? null : new Date(streakExpiresAt).toISOString(),
     updatedAt: streak.updatedAt ?? new Date(nowMs).toISOString(),
+    freezesAvailable: streak.freezesAvailable ?? 0,
+    frozenDates: streak.frozenDates ?? [],
+    dayStartMinutes: 0,
   };
 }

@@ -43,6 +43,9 @@ describe('the streak event SQL writes equals toStreakEvent', () => {
       timezone: fc.option(agreedZoneArb.map(stored), { nil: null }),
       version: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 40 })),
       updatedAt: fc.integer({ min: FROM_MS, max: Date.UTC(2036, 0, 1) }).map(iso),
+      freezesAvailable: fc.nat({ max: 100 }),
+      frozenDates: fc.uniqueArray(dateArb, { maxLength: 31 }).map((dates) => dates.sort()),
+      freezeReach: fc.nat({ max: 10 }),
     });
     await fc.assert(
       fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 50 }), agreedZoneArb, async (rows, serverZone) => {
@@ -135,5 +138,8 @@ function toRowJson(row: StreakEventSource) {
     timezone: row.timezone,
     version: row.version,
     updated_at: row.updatedAt,
+    frozen_dates: row.frozenDates ?? [],
+    freezes_available: row.freezesAvailable ?? 0,
+    freeze_reach: row.freezeReach ?? 0,
   };
 }

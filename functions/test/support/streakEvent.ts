@@ -13,5 +13,8 @@ export function streakEvent(userId: string, version: number): StreakEvent {
     timezone: 'Europe/Berlin',
     streakExpiresAt: `2025-04-${day}T22:00:00.000Z`,
     updatedAt: new Date(Date.UTC(2025, 2, 1) + version * 1000).toISOString(),
+    freezesAvailable: version % 3,
+    frozenDates: version % 3 === 0 ? [] : [`2025-02-${day}`],
+    dayStartMinutes: 0,
   };
 }

@@ -134,7 +134,7 @@ export async function backfillCommand(argv: readonly string[], hooks: { checkpoi
         checkpoints: hooks.checkpoints,
         stopRequested: () => stopSignal !== null,
         log: (line) => console.log(line),
-        settings: { ...plan, dryRun: command.dryRun, qualifySeconds: config.qualifySeconds, maxSessionHours: config.maxSessionHours },
+        settings: { ...plan, dryRun: command.dryRun, qualifySeconds: config.qualifySeconds, freezeCap: config.freezeCap, maxSessionHours: config.maxSessionHours },
       });
     } catch (error) {
       if (run) await markRunStopped(db.pool, run.id, 'failed');

@@ -34,6 +34,7 @@ export type BackfillSettings = Pick<BackfillPlan, 'kind' | 'collection' | 'batch
   Partial<Pick<BackfillPlan, 'since' | 'defaultTimeZone'>> & {
     dryRun: boolean;
     qualifySeconds: number;
+    freezeCap?: number;
     maxSessionHours: number;
   };
 
@@ -287,7 +288,7 @@ async function rebuildAffected(
     if (ids.length === 0) return { counts, interrupted: false };
     const started = Date.now();
     counts = await pool.transaction(async (tx) => {
-      const { changed, problems } = await rebuildStreaksReporting(tx, ids, { qualifySeconds: settings.qualifySeconds, project: settings.project });
+      const { changed, problems } = await rebuildStreaksReporting(tx, ids, { qualifySeconds: settings.qualifySeconds, freezeCap: settings.freezeCap, project: settings.project });
       // A user whose rows cannot be rebuilt is named and left as it was; the others of the chunk go on.
       for (const p of problems) log?.(`user ${p.userId} not rebuilt: ${p.problem}`);
       await markUsersRebuilt(tx, runIds, ids);

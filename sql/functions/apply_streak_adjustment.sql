@@ -1,0 +1,72 @@
+-- requires: accept_session_lock_key, account_deleted, repaired_dates, rebuild_streaks, streak_event_payload
+-- Records one adjustment (grant-freezes, repair or revoke) under the user's lock and rebuilds their
+-- streak from the events, queueing the projection if it changed. Applied once per id: the same id
+-- again answers duplicate (same content) or conflict (other content), so a redelivered message or a
+-- rerun CLI counts once. A repair of a date already repaired, or a second revoke of one adjustment,
+-- changes nothing and names the adjustment that already did it. Answers jsonb: status applied |
+-- duplicate | conflict | already_repaired | already_revoked | unknown_target (a revoke of an id that
+-- is not this user's) | not_revocable (a revoke of a revoke) | account_deleted, the adjustment id, the
+-- user, and the streak event before and after (null for a user with no streak row).
+create or replace function apply_streak_adjustment(
+  p_id text, p_user_id text, p_kind text, p_count integer, p_date date, p_revokes text, p_reason text, p_actor text,
+  p_qualify_seconds integer, p_freeze_cap integer)
+returns jsonb
+language plpgsql
+as $$
+declare
+  v_user text := p_user_id;
+  v_target streak_adjustments;
+  v_existing streak_adjustments;
+  v_before jsonb;
+  v_after jsonb;
+  v_same text;
+begin
+  if p_kind = 'revoke' then
+    select * into v_target from streak_adjustments a where a.id = p_revokes;
+    if not found or (p_user_id is not null and v_target.user_id <> p_user_id) then
+      return jsonb_build_object('status', 'unknown_target', 'adjustmentId', p_id, 'userId', p_user_id);
+    end if;
+    if v_target.kind = 'revoke' then
+      return jsonb_build_object('status', 'not_revocable', 'adjustmentId', p_id, 'userId', v_target.user_id);
+    end if;
+    v_user := v_target.user_id;
+  end if;
+
+  perform pg_advisory_xact_lock(accept_session_lock_key(v_user));
+  if account_deleted(v_user) then
+    return jsonb_build_object('status', 'account_deleted', 'adjustmentId', p_id, 'userId', v_user);
+  end if;
+  select streak_event_payload(s) into v_before from user_streaks s where s.user_id = v_user;
+
+  select * into v_existing from streak_adjustments a where a.id = p_id;
+  if found then
+    return jsonb_build_object(
+      'status', case when (v_existing.user_id, v_existing.kind, v_existing.count, v_existing.local_date, v_existing.revokes, v_existing.reason)
+                          is not distinct from (v_user, p_kind, p_count, p_date, p_revokes, p_reason)
+                     then 'duplicate' else 'conflict' end,
+      'adjustmentId', p_id, 'userId', v_user, 'before', v_before, 'after', v_before);
+  end if;
+  if p_kind = 'repair' then
+    select a.id into v_same from streak_adjustments a
+    where a.user_id = v_user and a.kind = 'repair' and a.local_date = p_date
+      and not exists (select from streak_adjustments r where r.revokes = a.id)
+    limit 1;
+    if v_same is not null then
+      return jsonb_build_object('status', 'already_repaired', 'adjustmentId', p_id, 'existingId', v_same, 'userId', v_user, 'before', v_before, 'after', v_before);
+    end if;
+  elsif p_kind = 'revoke' then
+    select a.id into v_same from streak_adjustments a where a.revokes = p_revokes;
+    if v_same is not null then
+      return jsonb_build_object('status', 'already_revoked', 'adjustmentId', p_id, 'existingId', v_same, 'userId', v_user, 'before', v_before, 'after', v_before);
+    end if;
+  end if;
+
+  -- A user may be adjusted before their first session (a grant on sign-up): they exist from now on.
+  insert into users (id) values (v_user) on conflict (id) do nothing;
+  insert into streak_adjustments (id, user_id, kind, count, local_date, revokes, reason, actor)
+  values (p_id, v_user, p_kind, p_count, p_date, p_revokes, p_reason, p_actor);
+  perform 1 from rebuild_streaks(array[v_user], p_qualify_seconds, true, p_freeze_cap);
+  select streak_event_payload(s) into v_after from user_streaks s where s.user_id = v_user;
+  return jsonb_build_object('status', 'applied', 'adjustmentId', p_id, 'userId', v_user, 'before', v_before, 'after', v_after);
+end;
+$$;
