@@ -187,6 +187,9 @@ begin
     insert into streak_outbox (user_id, version, payload, trace)
     values (p_user_id, v_streak.version, v_payload, p_trace)
     returning id into v_outbox;
+  elsif v_as_of is distinct from v_streak.freezes_as_of then
+    -- The walk's date moved on and nothing it gives changed: no new version, the date is kept with the values.
+    update user_streaks s set freezes_as_of = v_as_of where s.user_id = p_user_id;
   end if;
   return jsonb_build_object('status', 'accepted', 'streak', coalesce(v_payload, streak_event_payload(v_streak)), 'outboxId', v_outbox::text);
 end;

@@ -81,6 +81,15 @@ begin
           is distinct from (c.cs, c.ls, c.last, c.qc, c.tz, c.frozen, c.held, c.reach)
     returning s.*
   ),
+  -- The walk's date moved on and nothing it gives changed: no new version, the date is kept with the values.
+  redated as (
+    update user_streaks s set freezes_as_of = c.as_of
+    from computed c
+    where s.user_id = c.user_id and c.as_of is not null and s.freezes_as_of is distinct from c.as_of
+      and (s.current_streak, s.longest_streak, s.last_qualified_date, s.qualified_days_count, s.timezone,
+           s.frozen_dates, s.freezes_available, s.freeze_reach)
+          is not distinct from (c.cs, c.ls, c.last, c.qc, c.tz, c.frozen, c.held, c.reach)
+  ),
   queued as (
     insert into streak_outbox (user_id, version, payload)
     select c.user_id, c.version, streak_event_payload(c) from changed c where p_project
