@@ -47,7 +47,7 @@ describe('npm run status on a database mid-migration', () => {
   });
 
   it('prints one JSON object with every section and no problem', () => {
-    expect(Object.keys(status)).toEqual(['at', 'database', 'migrations', 'sessions', 'rejects', 'backfill', 'verify', 'parity', 'outbox', 'mirror', 'problems', 'steps']);
+    expect(Object.keys(status)).toEqual(['at', 'database', 'migrations', 'sessions', 'rejects', 'backfill', 'verify', 'parity', 'outbox', 'mirror', 'adjustments', 'problems', 'steps']);
     expect(status.problems).toEqual([]);
     expect(status.migrations).toEqual({ pending: 0, files: [] });
   });
@@ -69,6 +69,16 @@ describe('npm run status on a database mid-migration', () => {
 
   it('lists the bridge rejects of the last 24 hours by reason', () => {
     expect(status.rejects).toEqual({ last24h: seeded.rejects });
+  });
+
+  it('counts the streak adjustments by kind and reason, with the users they touched', () => {
+    expect(status.adjustments).toEqual({
+      total: 4,
+      byReason: [
+        { kind: 'grant-freezes', reason: 'purchase', adjustments: 1, users: 1 },
+        { kind: 'repair', reason: 'outage 2026-01-05', adjustments: 3, users: 2 },
+      ],
+    });
   });
 
   it('shows each backfill run with its shard, progress and last activity; a running run without progress for 10 minutes is stalled', () => {
@@ -155,6 +165,7 @@ describe('npm run status on a database mid-migration', () => {
     expect(run.stdout).toMatch(/^✘ 4\. Backfill sessions/m);
     expect(run.stdout).toMatch(/^… 9\. Close legacy writes/m);
     expect(run.stdout).toMatch(/^ {2}bridge\s+[\d,]+\s+[\d,]+$/m);
+    expect(run.stdout).toMatch(/^ {2}repair: outage 2026-01-05\s+3\s+2$/m);
   });
 
   it('exits 1 when a --fail-on condition holds, naming each one and why', async () => {
@@ -275,7 +286,7 @@ describe('verify stores each result in SQL', () => {
       const empty = statusSchema.parse(JSON.parse(run.stdout));
       expect(empty.migrations!.pending).toBeGreaterThanOrEqual(13);
       expect(empty.steps[0]).toMatchObject({ title: 'Deploy', state: 'attention' });
-      expect(empty.problems.map((p) => p.section)).toEqual(['sessions', 'rejects', 'backfill', 'verify', 'parity', 'outbox', 'mirror']);
+      expect(empty.problems.map((p) => p.section)).toEqual(['sessions', 'rejects', 'backfill', 'verify', 'parity', 'outbox', 'mirror', 'adjustments']);
     } finally {
       await bare.drop();
     }

@@ -29,16 +29,19 @@ async function untraced(request: CallableRequest<unknown>): Promise<ExportMyData
   });
   const after = cursor === undefined ? null : decodeExportCursor(cursor);
   try {
-    const [runtime, { exportSessionsPage }, { listFriends }, { readStreak }, { toApiStreak }] = await Promise.all([
+    const [runtime, { exportSessionsPage }, { listFriends }, { readStreak }, { toApiStreak }, { listAdjustments }] = await Promise.all([
       getRuntime(),
       import('../db/accountData'),
       import('../db/friendships'),
       import('../db/userStreaks'),
       import('../accept/toStreak'),
+      import('../db/streakAdjustments'),
     ]);
     const { db } = runtime;
     const nowMs = runtime.now();
-    const [page, friends, stored] = await limitedCall(runtime, context, () => Promise.all([exportSessionsPage(db.pool, uid, after), listFriends(db.pool, uid), readStreak(db.pool, uid)]));
+    const [page, friends, stored, adjustments] = await limitedCall(runtime, context, () =>
+      Promise.all([exportSessionsPage(db.pool, uid, after), listFriends(db.pool, uid), readStreak(db.pool, uid), listAdjustments(db.pool, uid)]),
+    );
     const streak = toApiStreak(uid, stored);
     accountLogs.exported({ userId: uid, sessions: page.sessions.length, more: page.next !== null });
     return {
@@ -47,6 +50,7 @@ async function untraced(request: CallableRequest<unknown>): Promise<ExportMyData
       streak,
       friends,
       sessions: page.sessions,
+      adjustments: adjustments.map(({ actor: _actor, ...adjustment }) => adjustment),
       nextCursor: page.next && encodeExportCursor(page.next),
     };
   } catch (error) {

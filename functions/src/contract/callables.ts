@@ -165,6 +165,17 @@ export const exportedSessionSchema = z.object({
   source: z.enum(['callable', 'bridge', 'backfill']),
   createdAt: z.string().datetime(),
 });
+/** A freeze grant, repair or revocation recorded for the caller (who recorded it stays with the operators). */
+export const exportedAdjustmentSchema = z.object({
+  adjustmentId: z.string(),
+  kind: z.enum(['grant-freezes', 'repair', 'revoke']),
+  count: z.number().int().nullable(),
+  date: z.string().nullable(),
+  revokes: z.string().nullable(),
+  revokedBy: z.string().nullable(),
+  reason: z.string(),
+  createdAt: z.string().datetime(),
+});
 export const exportMyDataResponseSchema = z.object({
   userId: z.string(),
   exportedAt: z.string().datetime(),
@@ -173,6 +184,8 @@ export const exportMyDataResponseSchema = z.object({
   friends: getFriendsResponseSchema,
   /** At most 1,000 per page, in (startTime, sessionId) order. */
   sessions: z.array(exportedSessionSchema),
+  /** Every adjustment of the caller's streak, oldest first (on every page, as friends are). */
+  adjustments: z.array(exportedAdjustmentSchema),
   nextCursor: z.string().nullable(),
 });
 export type ExportMyDataResponse = z.infer<typeof exportMyDataResponseSchema>;

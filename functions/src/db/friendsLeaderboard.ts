@@ -42,7 +42,8 @@ const RANK_KEYS: Record<BoardKind, ReturnType<typeof sql.fragment>> = {
 
 /**
  * The board statement. "Today" is a member's local date at `nowMs` in their own "today" zone
- * (user_streaks.timezone), so `active` agrees with getMyStreak: alive while today ≤ lastQualifiedDate + 1.
+ * (user_streaks.timezone), so `active` agrees with getMyStreak: alive while today ≤ lastQualifiedDate + 1 +
+ * the dates the member's freezes cover (freeze_reach).
  * The week is the caller's: Monday to Sunday around the caller's local date at `nowMs` (UTC for a
  * caller with no zone yet); each member's minutes are floor(seconds / 60) of their own daily_focus on
  * those dates. Rows: the top `limit`, then the caller's own entry when it is not among them.
@@ -63,14 +64,14 @@ export function boardStatement(kind: BoardKind, userId: string, nowMs: number, l
       select m.user_id,
              coalesce(s.current_streak, 0) as current_streak,
              coalesce(s.longest_streak, 0) as longest_streak,
-             coalesce((${now} at time zone s.timezone)::date <= s.last_qualified_date + 1, false) as active,
+             coalesce((${now} at time zone s.timezone)::date <= s.last_qualified_date + s.freeze_reach + 1, false) as active,
              (coalesce((select sum(d.focus_seconds) from daily_focus d
                         where d.user_id = m.user_id and d.local_date between w.week_start and w.week_start + 6), 0) / 60)::int as week_focus_minutes
       from members m cross join week w
       -- One primary-key probe per member: the LIMIT keeps the planner from turning this into a hash
       -- join that would read all of user_streaks once the friends list looks long enough.
       left join lateral (
-        select s.current_streak, s.longest_streak, s.last_qualified_date, s.timezone from user_streaks s where s.user_id = m.user_id limit 1
+        select s.current_streak, s.longest_streak, s.last_qualified_date, s.freeze_reach, s.timezone from user_streaks s where s.user_id = m.user_id limit 1
       ) s on true
     ),
     ranked as (

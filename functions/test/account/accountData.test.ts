@@ -1,3 +1,4 @@
+import { applyAdjustment } from '../../src/db/streakAdjustments';
 import functionsTest from 'firebase-functions-test';
 import { sql } from 'slonik';
 import { z } from 'zod';
@@ -65,7 +66,7 @@ const record = (uid: string, date: string, hour = 8) =>
 
 /** Rows about `uid` in every table that holds any. */
 async function rowsAbout(uid: string) {
-  return db.pool.one(sql.type(z.object({ sessions: z.number(), days: z.number(), runs: z.number(), streaks: z.number(), users: z.number(), outbox: z.number(), friendships: z.number(), requests: z.number(), rejects: z.number(), runUsers: z.number(), rateLimits: z.number() }))`
+  return db.pool.one(sql.type(z.object({ sessions: z.number(), days: z.number(), runs: z.number(), streaks: z.number(), users: z.number(), outbox: z.number(), friendships: z.number(), requests: z.number(), rejects: z.number(), runUsers: z.number(), rateLimits: z.number(), adjustments: z.number() }))`
     select (select count(*)::int from focus_sessions where user_id = ${uid}) as sessions,
            (select count(*)::int from daily_focus where user_id = ${uid}) as days,
            (select count(*)::int from streak_runs where user_id = ${uid}) as runs,
@@ -76,10 +77,11 @@ async function rowsAbout(uid: string) {
            (select count(*)::int from friend_requests where requester_id = ${uid} or addressee_id = ${uid}) as requests,
            (select count(*)::int from backfill_rejects where raw ->> 'userId' = ${uid} or document_path like ${`users/${uid}/%`}) as rejects,
            (select count(*)::int from backfill_run_users where user_id = ${uid}) as "runUsers",
-           (select count(*)::int from rate_limits where user_id = ${uid}) as "rateLimits"`);
+           (select count(*)::int from rate_limits where user_id = ${uid}) as "rateLimits",
+           (select count(*)::int from streak_adjustments where user_id = ${uid}) as adjustments`);
 }
 // Rate-limit state is kept through a deletion (pruned by age instead): deleting it refilled the caller's buckets.
-const NONE = { sessions: 0, days: 0, runs: 0, streaks: 0, users: 0, outbox: 0, friendships: 0, requests: 0, rejects: 0, runUsers: 0, rateLimits: expect.any(Number) };
+const NONE = { sessions: 0, days: 0, runs: 0, streaks: 0, users: 0, outbox: 0, friendships: 0, requests: 0, rejects: 0, runUsers: 0, rateLimits: expect.any(Number), adjustments: 0 };
 
 async function befriend(a: string, b: string) {
   await db.pool.query(sql.unsafe`insert into users (id) values (${a}), (${b}) on conflict do nothing`);
@@ -158,6 +160,26 @@ describe('exportMyData', () => {
     expect(JSON.stringify(out)).not.toContain('currentStreak":1');
   });
 
+  it('lists the streak adjustments recorded for the caller, revocations included, and none of anyone else', async () => {
+    await record('exf', '2025-03-10');
+    await record('exf', '2025-03-12');
+    const rules = { qualifySeconds: 1800, freezeCap: 2 };
+    await applyAdjustment(db.pool, { id: 'exf-grant', kind: 'grant-freezes', userId: 'exf', count: 1, effectiveFrom: '2025-03-01', reason: 'purchase', actor: 'topic:m1' }, rules);
+    await applyAdjustment(db.pool, { id: 'exf-repair', kind: 'repair', userId: 'exf', date: '2025-03-09', reason: 'outage', actor: 'cli:ops' }, rules);
+    await applyAdjustment(db.pool, { id: 'exf-revoke', kind: 'revoke', revokes: 'exf-repair', reason: 'mistake', actor: 'cli:ops' }, rules);
+    await applyAdjustment(db.pool, { id: 'exg-grant', kind: 'grant-freezes', userId: 'exg', count: 1, effectiveFrom: '2025-03-01', reason: 'purchase', actor: 'topic:m2' }, rules);
+    const out = await call('exportMyData', 'exf', {});
+    expect(out.adjustments).toEqual([
+      { adjustmentId: 'exf-grant', kind: 'grant-freezes', count: 1, date: '2025-03-01', revokes: null, revokedBy: null, reason: 'purchase', createdAt: expect.stringMatching(/Z$/) },
+      { adjustmentId: 'exf-repair', kind: 'repair', count: null, date: '2025-03-09', revokes: null, revokedBy: 'exf-revoke', reason: 'outage', createdAt: expect.stringMatching(/Z$/) },
+      { adjustmentId: 'exf-revoke', kind: 'revoke', count: null, date: null, revokes: 'exf-repair', revokedBy: null, reason: 'mistake', createdAt: expect.stringMatching(/Z$/) },
+    ]);
+    // The freeze covered 2025-03-11: the export's streak is the stored one.
+    expect(out.streak).toMatchObject({ currentStreak: 2, qualifiedDaysCount: 2 });
+    // Who recorded an adjustment stays with the operators.
+    expect(JSON.stringify(out)).not.toMatch(/cli:ops|topic:m/);
+  });
+
   it('pages 2,345 sessions by 1,000 with nextCursor, each exactly once, in (start, id) order, for a user who never called', async () => {
     await bulkSessions('pager', 2345);
     const pages: number[] = [];
@@ -221,6 +243,17 @@ describe('deleteMyData', () => {
     expect(documents.streaks.tombstone('del')).toEqual({ userId: 'del', version: 3, deleted: true });
     const tombstone = await db.pool.one(sql.unsafe`select user_id, version_floor::int as floor from deleted_users where user_id = 'del'`);
     expect(tombstone).toEqual({ user_id: 'del', floor: 3 });
+  });
+
+  it('deletes the caller\'s streak adjustments, revocations included', async () => {
+    await record('deladj', '2025-03-10');
+    const rules = { qualifySeconds: 1800, freezeCap: 2 };
+    await applyAdjustment(db.pool, { id: 'deladj-grant', kind: 'grant-freezes', userId: 'deladj', count: 2, effectiveFrom: '2025-03-01', reason: 'purchase', actor: 'topic:m1' }, rules);
+    await applyAdjustment(db.pool, { id: 'deladj-repair', kind: 'repair', userId: 'deladj', date: '2025-03-11', reason: 'outage', actor: 'cli:ops' }, rules);
+    await applyAdjustment(db.pool, { id: 'deladj-revoke', kind: 'revoke', revokes: 'deladj-grant', reason: 'refund', actor: 'cli:ops' }, rules);
+    expect(await rowsAbout('deladj')).toMatchObject({ adjustments: 3 });
+    await call('deleteMyData', 'deladj', { confirm: true });
+    expect(await rowsAbout('deladj')).toEqual(NONE);
   });
 
   it('is idempotent: a second call deletes nothing, keeps the floor and the tombstone', async () => {

@@ -167,6 +167,17 @@ describe('friends leaderboards in SQL', () => {
     ]);
   });
 
+  it('keeps a streak a freeze will cover active on the board, ranked by its current streak', async () => {
+    // a's Tokyo streak expired on 3/17; a freeze covering 3/16 keeps it alive through Monday.
+    await db.pool.query(sql.unsafe`update user_streaks set freeze_reach = 1 where user_id = 'a'`);
+    try {
+      const board = await readBoard(db.pool, 'streak', 'me', NOW, 50);
+      expect(board.entries[0]).toEqual({ userId: 'a', rank: 1, currentStreak: 10, longestStreak: 10, active: true, weekFocusMinutes: 90 });
+    } finally {
+      await db.pool.query(sql.unsafe`update user_streaks set freeze_reach = 0 where user_id = 'a'`);
+    }
+  });
+
   it('ranks focus minutes of the caller’s local week, each friend on their own dates', async () => {
     const board = await readBoard(db.pool, 'weekFocus', 'me', NOW, 50);
     expect(board.entries.map((e) => [e.userId, e.rank, e.weekFocusMinutes])).toEqual([

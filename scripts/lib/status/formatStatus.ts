@@ -18,6 +18,10 @@ export function formatStatus(status: Status): string {
     lines.push('', 'sessions by source      in all      last 24 h');
     for (const source of s.sources) lines.push(`  ${source.padEnd(16)}${n(s.bySource[source] ?? 0).padStart(12)}${n(s.last24h[source] ?? 0).padStart(15)}`);
   }
+  if (status.adjustments && status.adjustments.total > 0) {
+    lines.push('', 'streak adjustments      adjustments   users');
+    for (const r of status.adjustments.byReason) lines.push(`  ${`${r.kind}: ${r.reason}`.padEnd(22)}${n(r.adjustments).padStart(12)}${n(r.users).padStart(8)}`);
+  }
   if (status.problems.length > 0) {
     lines.push('', 'problems:');
     for (const p of status.problems) lines.push(`  ${p.section}: ${p.message}`);

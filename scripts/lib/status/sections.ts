@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adjustmentsSchema, readAdjustments } from './adjustmentsSection';
 import { backfillSchema, readBackfill } from './backfillSection';
 import { migrationsSchema, readMigrations } from './migrationsSection';
 import { mirrorSchema, readMirror } from './mirrorSection';
@@ -24,6 +25,7 @@ export const SECTIONS = {
   parity: { schema: paritySchema, read: readParity },
   outbox: { schema: outboxSchema, read: readOutbox },
   mirror: { schema: mirrorSchema, read: readMirror },
+  adjustments: { schema: adjustmentsSchema, read: readAdjustments },
 } as const satisfies Record<string, { schema: z.ZodTypeAny; read: (ctx: StatusContext) => Promise<unknown> }>;
 
 export type SectionKey = keyof typeof SECTIONS;

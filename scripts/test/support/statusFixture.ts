@@ -134,5 +134,14 @@ export async function seedStatus(pool: DatabasePool, nowMs: number): Promise<See
     where n <= 5`);
   await recordMirrorPass(pool, true, { claimed: 1, written: 0, failed: 1, compensated: 0 });
   await pool.query(sql.unsafe`update mirror_state set seen_at = now() - interval '30 seconds', covered_since = now() - interval '80 hours'`);
+  // Amnesty after an outage: two users' dates repaired, one of them twice; one freeze bought. Stored
+  // directly: applying them would queue projections, which the outbox figures above do not expect.
+  await pool.query(sql.unsafe`insert into users (id) values ('st-a'), ('st-b') on conflict do nothing`);
+  await pool.query(sql.unsafe`
+    insert into streak_adjustments (id, user_id, kind, count, local_date, reason, actor) values
+      ('amnesty-1', 'st-a', 'repair', null, '2026-01-05', 'outage 2026-01-05', 'cli:ops'),
+      ('amnesty-2', 'st-a', 'repair', null, '2026-01-06', 'outage 2026-01-05', 'cli:ops'),
+      ('amnesty-3', 'st-b', 'repair', null, '2026-01-05', 'outage 2026-01-05', 'cli:ops'),
+      ('purchase-1', 'st-b', 'grant-freezes', 1, '2026-01-01', 'purchase', 'topic:m1')`);
   return { bySource, last24h, hourly, rejects };
 }

@@ -116,6 +116,21 @@
     );
   }
 
+  function renderAdjustments(adjustments) {
+    if (!adjustments) return;
+    $('adjustments-table').replaceChildren(
+      ...(adjustments.byReason.length === 0
+        ? [el('tr', {}, [el('td', { textContent: 'none recorded' })])]
+        : adjustments.byReason.map((r, i) => {
+            const count = el('td', { className: 'number' });
+            count.dataset.figure = `adjustments.byReason.${i}.adjustments`;
+            const users = el('td', { className: 'number' });
+            users.dataset.figure = `adjustments.byReason.${i}.users`;
+            return el('tr', {}, [el('td', { textContent: r.kind }), el('td', { textContent: r.reason }), count, users]);
+          })),
+    );
+  }
+
   function renderRuns(backfill) {
     if (!backfill) return;
     $('runs-table').replaceChildren(
@@ -170,6 +185,7 @@
     renderSessions(status.sessions);
     renderOutbox(status.outbox);
     renderRejects(status.rejects);
+    renderAdjustments(status.adjustments);
     renderRuns(status.backfill);
     renderParity(status.parity, status.verify);
     renderMirror(status.mirror);
