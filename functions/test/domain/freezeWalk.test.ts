@@ -48,7 +48,12 @@ describe('walkStreak: worked cases', () => {
 
   it('joins two runs with a repaired date, which counts as qualified', () => {
     // The repair is a qualified date to the walk: the caller adds it to the dates.
-    expect(walk(['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04'], [], '2026-03-05')).toMatchObject({ currentStreak: 4, qualifiedDaysCount: 4 });
+    expect(walk(['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04'], [grant('2026-02-01')], '2026-03-05')).toMatchObject({
+      currentStreak: 4,
+      qualifiedDaysCount: 4,
+      frozenDates: [],
+      freezesAvailable: 1,
+    });
   });
 
   it('caps the balance held at once', () => {
