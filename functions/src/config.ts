@@ -30,6 +30,10 @@ export const params = {
   bridgeMaxInstances: defineInt('BRIDGE_MAX_INSTANCES', { default: 10, description: 'Max instances of the legacy bridge; BRIDGE_MAX_INSTANCES x DB_POOL_SIZE bounds its SQL connections.' }),
   retentionDays: defineInt('RETENTION_DAYS', { default: 30, description: 'Days published or superseded outbox rows and backfill rejects are kept before pruneTables deletes them.' }),
   streakTopic: defineString('STREAK_TOPIC', { default: 'streak-updated', description: 'Pub/Sub topic of streak-updated events.' }),
+  adjustmentsTopic: defineString('ADJUSTMENTS_TOPIC', {
+    default: 'streak-adjustments',
+    description: 'Pub/Sub topic of streak adjustments (freeze grants, repairs, revokes) that applyStreakAdjustment applies; only the purchase backend may publish to it.',
+  }),
   publishTimeoutMs: defineInt('PUBLISH_TIMEOUT_MS', { default: 1500, description: 'Longest wait for Pub/Sub after an accept, in ms; the relay publishes what is left.' }),
   qualifyMinutes: defineInt('QUALIFY_MINUTES', { default: DEFAULT_QUALIFY_MINUTES, description: 'Minutes of focus that make a local date qualify.' }),
   freezeCap: defineInt('FREEZE_CAP', { default: DEFAULT_FREEZE_CAP, description: 'Most streak freezes a user holds at once; grants beyond it are lost.' }),
@@ -94,6 +98,7 @@ const envSchema = z.object({
   FREEZE_CAP: int(0, 100),
   MAX_SESSION_HOURS: int(1, 24),
   STREAK_TOPIC: z.string().min(1),
+  ADJUSTMENTS_TOPIC: z.string().min(1),
   PUBLISH_TIMEOUT_MS: int(50, 60_000),
   FRIENDS_MAX: int(1, 100_000),
   PENDING_REQUESTS_MAX: int(1, 100_000),
@@ -163,6 +168,8 @@ export interface Config {
   freezeCap: number;
   maxSessionHours: number;
   streakTopic: string;
+  /** The topic applyStreakAdjustment is subscribed to (ADJUSTMENTS_TOPIC), for tools that publish to it. */
+  adjustmentsTopic: string;
   publishTimeoutMs: number;
   /** Caps of addFriend: mutual friends per user, pending outgoing requests per user. */
   friends: { max: number; pendingRequestsMax: number };
@@ -221,6 +228,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     freezeCap: e.FREEZE_CAP,
     maxSessionHours: e.MAX_SESSION_HOURS,
     streakTopic: e.STREAK_TOPIC,
+    adjustmentsTopic: e.ADJUSTMENTS_TOPIC,
     publishTimeoutMs: e.PUBLISH_TIMEOUT_MS,
     friends: { max: e.FRIENDS_MAX, pendingRequestsMax: e.PENDING_REQUESTS_MAX },
     rateLimits: {

@@ -7,7 +7,7 @@ import { onSchedule } from 'firebase-functions/scheduler';
 // Two triggers whose SDK modules are heavy load them on first use (see lazyTriggers.ts); Firebase
 // Auth's user deletion event exists only as a 1st-gen trigger.
 import { loadedOnFirstCall as load, onAuthUserDeleted, onDocumentCreatedWithAuthContext } from './lazyTriggers';
-import { authUserDeletedOptions, bridgeLegacySessionOptions, callableOptions, finishAccountDeletionsOptions, mirrorLegacySessionsOptions, projectStreakOptions, pruneTablesOptions, reconcileLegacySessionsOptions, relayStreakOutboxOptions } from './triggerOptions';
+import { applyStreakAdjustmentOptions, authUserDeletedOptions, bridgeLegacySessionOptions, callableOptions, finishAccountDeletionsOptions, mirrorLegacySessionsOptions, projectStreakOptions, pruneTablesOptions, reconcileLegacySessionsOptions, relayStreakOutboxOptions } from './triggerOptions';
 
 export const acceptFocusSession = onCall(callableOptions, load(() => import('./callables/acceptFocusSession').then((m) => m.handleAcceptFocusSession)));
 export const getMyStreak = onCall(callableOptions, load(() => import('./callables/getMyStreak').then((m) => m.handleGetMyStreak)));
@@ -18,6 +18,7 @@ export const getFriendsLeaderboard = onCall(callableOptions, load(() => import('
 export const exportMyData = onCall(callableOptions, load(() => import('./callables/exportMyData').then((m) => m.handleExportMyData)));
 export const deleteMyData = onCall(callableOptions, load(() => import('./callables/deleteMyData').then((m) => m.handleDeleteMyData)));
 export const projectStreak = onMessagePublished(projectStreakOptions, load(() => import('./projection/projectStreak').then((m) => m.handleProjectStreak)));
+export const applyStreakAdjustment = onMessagePublished(applyStreakAdjustmentOptions, load(() => import('./adjustments/applyStreakAdjustment').then((m) => m.handleApplyStreakAdjustment)));
 export const relayStreakOutbox = onSchedule(relayStreakOutboxOptions, load(() => import('./outbox/relayStreakOutbox').then((m) => m.handleRelayStreakOutbox)));
 export const bridgeLegacySession = onDocumentCreatedWithAuthContext(bridgeLegacySessionOptions, load(() => import('./bridge/bridgeLegacySession').then((m) => m.handleBridgeLegacySession)));
 export const pruneTables = onSchedule(pruneTablesOptions, load(() => import('./maintenance/pruneTables').then((m) => m.handlePruneTables)));

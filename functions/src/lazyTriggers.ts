@@ -13,7 +13,7 @@ import { params } from './config';
 /**
  * A handler loaded on its first call. Every deployed function loads index.ts at cold start but runs
  * only its own handler: importing all of them there made each cold start load the modules of the
- * twelve handlers it never runs (zod schemas, the domain, the legacy parsers, slonik's errors).
+ * other handlers it never runs (zod schemas, the domain, the legacy parsers, slonik's errors).
  * A failed load is tried again on the next call.
  */
 export function loadedOnFirstCall<Handler extends (...args: never[]) => Promise<unknown>>(load: () => Promise<Handler>): NoInfer<Handler> {

@@ -20,6 +20,13 @@ export const callableOptions: CallableOptions = {
 /** The projector: retried until written or too old (handleStreakMessage drops what retrying cannot fix). */
 export const projectStreakOptions: PubSubOptions = { topic: params.streakTopic, region: params.region, retry: true, timeoutSeconds: 60 };
 
+/**
+ * Streak adjustments from the purchase backend: retried while the database is unavailable (handleAdjustmentMessage
+ * stops after a day and drops what retrying cannot fix). Its instances bound its SQL connections (MAX_INSTANCES x DB_POOL_SIZE).
+ */
+// A purchase backend's trickle of grants: two instances keep its SQL connections out of the callables' budget.
+export const applyStreakAdjustmentOptions: PubSubOptions = { topic: params.adjustmentsTopic, region: params.region, retry: true, timeoutSeconds: 60, maxInstances: 2 };
+
 /** The relay: overlapping runs are safe, so the single instance only saves work. Its time budget stays under the timeout. */
 export const relayStreakOutboxOptions: ScheduleOptions = { schedule: 'every 1 minutes', region: params.region, timeoutSeconds: 60, retryCount: 0, maxInstances: 1 };
 

@@ -64,7 +64,7 @@ describe('the deployable functions codebase', () => {
   it('lists every deployed function with its trigger, region and options', () => {
     const region = '{{ params.FUNCTIONS_REGION }}';
     const e = manifest.endpoints;
-    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'bridgeLegacySession', 'deleteDataOnAccountDeletion', 'deleteMyData', 'exportMyData', 'finishAccountDeletions', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'mirrorLegacySessions', 'projectStreak', 'pruneTables', 'reconcileLegacySessions', 'relayStreakOutbox', 'removeFriend']);
+    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'applyStreakAdjustment', 'bridgeLegacySession', 'deleteDataOnAccountDeletion', 'deleteMyData', 'exportMyData', 'finishAccountDeletions', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'mirrorLegacySessions', 'projectStreak', 'pruneTables', 'reconcileLegacySessions', 'relayStreakOutbox', 'removeFriend']);
     for (const name of ['acceptFocusSession', 'getMyStreak', 'addFriend', 'removeFriend', 'getFriends', 'getFriendsLeaderboard', 'exportMyData', 'deleteMyData']) {
       expect(e[name]).toMatchObject({
         platform: 'gcfv2',
@@ -80,6 +80,11 @@ describe('the deployable functions codebase', () => {
       platform: 'gcfv2',
       region,
       eventTrigger: { eventType: 'google.cloud.pubsub.topic.v1.messagePublished', eventFilters: { topic: '{{ params.STREAK_TOPIC }}' }, retry: true },
+    });
+    expect(e.applyStreakAdjustment).toMatchObject({
+      platform: 'gcfv2',
+      region,
+      eventTrigger: { eventType: 'google.cloud.pubsub.topic.v1.messagePublished', eventFilters: { topic: '{{ params.ADJUSTMENTS_TOPIC }}' }, retry: true },
     });
     expect(e.relayStreakOutbox).toMatchObject({ platform: 'gcfv2', region, scheduleTrigger: { schedule: 'every 1 minutes' }, maxInstances: 1 });
     expect(e.bridgeLegacySession).toMatchObject({
@@ -100,6 +105,7 @@ describe('the deployable functions codebase', () => {
     });
     // Every function that opens SQL connections has a bounded number of instances.
     expect(e.bridgeLegacySession).toMatchObject({ maxInstances: '{{ params.BRIDGE_MAX_INSTANCES }}' });
+    expect(e.applyStreakAdjustment).toMatchObject({ maxInstances: 2 });
   });
 
   it('declares every param with a default and a description', () => {

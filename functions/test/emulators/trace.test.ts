@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { LOOPBACK } from '../../../scripts/lib/stack/ports';
-import { appClient, eventually, stack } from './support/stack';
+import { appClient, eventually, stack, stackLogLines } from './support/stack';
 
 // One accept followed through the emulated functions: a request sent with a traceparent header, as a
 // load balancer or a client with tracing sends it, yields lines of acceptFocusSession and of projectStreak
@@ -10,19 +9,7 @@ import { appClient, eventually, stack } from './support/stack';
 const traceId = () => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
 
 /** The structured lines of the emulated functions that carry Cloud Logging's trace field for this trace. */
-function linesOfTrace(id: string): Array<Record<string, unknown>> {
-  return readFileSync(stack().stackLog, 'utf8')
-    .split('\n')
-    .filter((line) => line.includes(`/traces/${id}`))
-    .flatMap((line) => {
-      const json = line.slice(line.indexOf('{'));
-      try {
-        return [JSON.parse(json) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-}
+const linesOfTrace = (id: string) => stackLogLines(`/traces/${id}`);
 
 describe('one trace through the emulators', () => {
   it('an accept sent with a traceparent logs in acceptFocusSession and projectStreak under that trace', async () => {

@@ -1,4 +1,5 @@
 import { PubSub } from '@google-cloud/pubsub';
+import { readFileSync } from 'node:fs';
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
@@ -147,4 +148,18 @@ export async function tickReconcile(everyMinutes = 10): Promise<void> {
     headers: { 'X-CloudScheduler-JobName': 'emulator-suite', 'X-CloudScheduler-ScheduleTime': scheduleTime },
   });
   if (response.status !== 200) throw new Error(`reconcileLegacySessions answered ${response.status}: ${await response.text()}`);
+}
+
+/** The structured (JSON) lines the emulated functions printed that contain `needle` (the runner keeps them in stackLog). */
+export function stackLogLines(needle: string): Array<Record<string, unknown>> {
+  return readFileSync(stack().stackLog, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(needle))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
 }
