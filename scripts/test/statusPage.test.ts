@@ -108,8 +108,8 @@ describe('the status page in a headless Chromium', () => {
     expect(run.code).toBe(0);
     const json: Status = statusSchema.parse(JSON.parse(run.stdout));
     const figures = await page.$$eval('[data-figure]', (nodes) => nodes.map((n) => ({ path: (n as HTMLElement).dataset.figure!, text: n.textContent ?? '' })));
-    // Every section is on the page: sessions per source, rejects, runs, verify, parity, outbox.
-    expect(new Set(figures.map((f) => f.path.split('.')[0]))).toEqual(new Set(['sessions', 'rejects', 'backfill', 'verify', 'parity', 'outbox', 'mirror']));
+    // Every section is on the page: sessions per source, rejects, adjustments, runs, verify, parity, outbox, mirror.
+    expect(new Set(figures.map((f) => f.path.split('.')[0]))).toEqual(new Set(['sessions', 'rejects', 'backfill', 'verify', 'parity', 'outbox', 'mirror', 'adjustments']));
     expect(figures.length).toBeGreaterThanOrEqual(40);
     expect(figures.map((f) => ({ path: f.path, text: f.text }))).toEqual(figures.map((f) => ({ path: f.path, text: shown(at(json, f.path)) })));
     const steps = await page.$$eval('#steps li', (nodes) => nodes.map((n) => [n.className, n.querySelector('.title')!.textContent]));
