@@ -91,6 +91,9 @@ describe('the loop through the emulators', () => {
       timezone: mine.timezone,
       streakExpiresAt: expect.any(Timestamp),
       updatedAt: expect.any(Timestamp),
+      freezesAvailable: mine.freezesAvailable,
+      frozenDates: mine.frozenDates,
+      dayStartMinutes: mine.dayStartMinutes,
     });
     expect((document!.streakExpiresAt as Timestamp).toDate().toISOString()).toBe(mine.streakExpiresAt);
     console.log(

@@ -76,6 +76,9 @@ describe('reproject against the emulated functions', () => {
       timezone: streak.timezone,
       streakExpiresAt: payload.streakExpiresAt === null ? null : expect.any(Timestamp),
       updatedAt: expect.any(Timestamp),
+      freezesAvailable: streak.freezesAvailable,
+      frozenDates: streak.frozenDates,
+      dayStartMinutes: streak.dayStartMinutes,
     });
     if (payload.streakExpiresAt !== null) expect((doc.streakExpiresAt as Timestamp).toDate().toISOString()).toBe(payload.streakExpiresAt);
     expect((doc.updatedAt as Timestamp).toDate().toISOString()).toBe(payload.updatedAt);

@@ -1,11 +1,13 @@
 import type { PubSub } from '@google-cloud/pubsub';
 import { setLogLevel } from 'firebase/firestore';
 import type { AppClient } from '../../../scripts/lib/stack/appClient';
+import { runScript } from '../../../scripts/test/support/runScript';
+import type { GetFriendsLeaderboardResponse } from '../../src/contract/callables';
 import type { StreakAdjustmentMessage } from '../../src/contract/streakAdjustmentMessage';
 import type { Database } from '../../src/db/pool';
 import { listAdjustments } from '../../src/db/streakAdjustments';
 import { addDays, localDateOf } from '../../src/domain';
-import { adminDocument, appClient, eventually, eventuallyWithRelay, functionsDatabase, pubSub, stackLogLines } from './support/stack';
+import { adminDocument, appClient, eventually, eventuallyWithRelay, functionsDatabase, pubSub, stack, stackLogLines } from './support/stack';
 
 // applyStreakAdjustment as deployed, run by the Functions emulator and fed by the real Pub/Sub emulator,
 // seen as the app sees it: a grant the purchase backend publishes bridges the gap between two qualified
@@ -86,5 +88,35 @@ describe('applyStreakAdjustment through the Pub/Sub emulator', () => {
       [grant.adjustmentId, `topic:${firstMessageId}`],
       [second.adjustmentId, expect.stringMatching(/^topic:/)],
     ]);
+  }, 180_000);
+
+  it('a freeze an operator grants with adjust-streaks keeps a streak alive on the friends board, once however often the command runs', async () => {
+    const stamp = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const [pia, quinn] = [appClient(`pia-${stamp}`), appClient(`quinn-${stamp}`)];
+    apps.push(pia, quinn);
+    const piaUid = await pia.signIn(`pia-${stamp}@example.com`);
+    const quinnUid = await quinn.signIn(`quinn-${stamp}@example.com`);
+    const today = localDateOf(Date.now(), zone);
+    // Pia qualified three and two days ago and missed yesterday: expired. Quinn qualified yesterday: alive.
+    await pia.acceptFocusSession(session('pia-1', addDays(today, -3)));
+    await pia.acceptFocusSession(session('pia-2', addDays(today, -2)));
+    await quinn.acceptFocusSession(session('quinn-1', addDays(today, -1)));
+    await pia.call('addFriend', { friendId: quinnUid });
+    await quinn.call('addFriend', { friendId: piaUid });
+    const board = async () => (await pia.call<GetFriendsLeaderboardResponse>('getFriendsLeaderboard', {})).entries.map((e) => [e.userId, e.currentStreak, e.active]);
+    expect(await board()).toEqual([[quinnUid, 1, true], [piaUid, 2, false]]);
+
+    const grant = ['grant-freezes', '--user', piaUid, '--count', '1', '--effective', addDays(today, -3), '--reason', 'support ticket (emulator suite)'];
+    const first = await runScript('adjust-streaks.ts', grant, stack().databaseUrl);
+    expect({ code: first.code, stderr: first.stderr }).toMatchObject({ code: 0 });
+    const again = await runScript('adjust-streaks.ts', [...grant, '--json'], stack().databaseUrl);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ outcomes: [expect.objectContaining({ status: 'duplicate' })] });
+
+    // Yesterday is frozen, so Pia's two-date streak is alive and leads the board.
+    expect(await pia.getMyStreak()).toMatchObject({ currentStreak: 2, active: true, frozenDates: [addDays(today, -1)], freezesAvailable: 0 });
+    expect(await board()).toEqual([[piaUid, 2, true], [quinnUid, 1, true]]);
+    await eventuallyWithRelay(() => streakDoc(piaUid), (d) => sameDates(d?.frozenDates, [addDays(today, -1)]), 60_000, `streaks/${piaUid} with yesterday frozen (Admin SDK)`);
+    expect((await listAdjustments(db.pool, piaUid)).map((a) => [a.kind, a.count, a.actor.startsWith('cli:')])).toEqual([['grant-freezes', 1, true]]);
   }, 180_000);
 });
