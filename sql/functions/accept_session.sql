@@ -11,7 +11,7 @@
 -- Sessions are insert-only, so credit only grows and a date only ever becomes qualified: the runs
 -- move incrementally, as the reference model's applySession does, and equal a full rebuild. A repaired
 -- date already counts. For a user ever granted freezes the streak is then walked (streak_walk) with
--- p_freeze_cap, as of the user's date now.
+-- p_freeze_cap, as of the user's date now. Both are known from the streak row's flags.
 create or replace function accept_session(
   p_user_id text, p_session_id text, p_start timestamptz, p_end timestamptz, p_timezone text, p_source text,
   p_qualify_seconds integer, p_rate_action text, p_rate_per_minute float8, p_rate_burst float8,
@@ -105,7 +105,7 @@ begin
   select array_agg(c.local_date order by c.local_date) into v_qualified
   from credits c left join stored s on s.local_date = c.local_date
   where c.seconds >= p_qualify_seconds and coalesce(s.focus_seconds, 0) < p_qualify_seconds
-    and not exists (select from repaired_dates(array[p_user_id], c.local_date, c.local_date));
+    and not (v_streak.repaired and exists (select from repaired_dates(array[p_user_id], c.local_date, c.local_date)));
 
   v_last := v_streak.last_qualified_date;
   v_current := v_streak.current_streak;
@@ -166,7 +166,7 @@ begin
   v_held := v_streak.freezes_available;
   v_reach := v_streak.freeze_reach;
   v_as_of := v_streak.freezes_as_of;
-  if exists (select from streak_adjustments a where a.user_id = p_user_id and a.kind = 'grant-freezes') then
+  if v_streak.granted then
     v_as_of := local_date_of(now(), coalesce(v_zone, 'UTC'));
     select w.current_streak, w.longest_streak, w.frozen_dates, w.freezes_available, w.freeze_reach
     into v_current, v_longest, v_frozen, v_held, v_reach

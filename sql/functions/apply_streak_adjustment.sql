@@ -66,6 +66,9 @@ begin
   insert into streak_adjustments (id, user_id, kind, count, local_date, revokes, reason, actor)
   values (p_id, v_user, p_kind, p_count, p_date, p_revokes, p_reason, p_actor);
   perform 1 from rebuild_streaks(array[v_user], p_qualify_seconds, true, p_freeze_cap);
+  -- The accept path's flags (a revoke leaves them: its target set them, and the walk reads what is in effect).
+  update user_streaks s set granted = s.granted or p_kind = 'grant-freezes', repaired = s.repaired or p_kind = 'repair'
+  where s.user_id = v_user and (p_kind = 'grant-freezes' and not s.granted or p_kind = 'repair' and not s.repaired);
   select streak_event_payload(s) into v_after from user_streaks s where s.user_id = v_user;
   return jsonb_build_object('status', 'applied', 'adjustmentId', p_id, 'userId', v_user, 'before', v_before, 'after', v_after);
 end;

@@ -32,7 +32,11 @@ alter table user_streaks
   add column frozen_dates date[] not null default '{}',
   add column freezes_available integer not null default 0 check (freezes_available >= 0),
   add column freeze_reach integer not null default 0 check (freeze_reach >= 0),
-  add column freezes_as_of date;
+  add column freezes_as_of date,
+  -- Whether the user was ever granted freezes or repaired (set when one is recorded, kept when revoked):
+  -- the accept path reads them from the row it locks anyway, instead of probing streak_adjustments.
+  add column granted boolean not null default false,
+  add column repaired boolean not null default false;
 
 -- Both take the freeze cap now (sql/functions); the migrator re-creates them after this migration.
 drop function if exists accept_session(text, text, timestamptz, timestamptz, text, text, integer, text, float8, float8, boolean, text);
