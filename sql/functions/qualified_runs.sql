@@ -11,8 +11,10 @@ language sql stable parallel safe as $$
     from (
       select f.user_id, f.local_date from daily_focus f
       where f.user_id = any (p_users) and f.local_date between p_from and p_to and f.focus_seconds >= p_qualify_seconds
-      union
+      union all
+      -- A repaired date that also qualifies is already above (no dedupe of every qualified row).
       select r.user_id, r.local_date from repaired_dates(p_users, p_from, p_to) r
+      where not exists (select from daily_focus f where f.user_id = r.user_id and f.local_date = r.local_date and f.focus_seconds >= p_qualify_seconds)
     ) d
   ) q
   group by q.user_id, q.grp
