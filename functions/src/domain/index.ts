@@ -21,3 +21,13 @@ export { type StreakStatus, streakStatus } from './streakStatus';
 export { type SessionEnd, latestSession, latestZone } from './latestZone';
 export { type AcceptInput, type AcceptOutcome, affectedDates, overlapWindow, applySession, recomputeAll } from './applySession';
 export { type FreezeGrant, type WalkedStreak, DEFAULT_FREEZE_CAP, EMPTY_WALK, MAX_FROZEN_DATES, walkStreak } from './freezeWalk';
+export {
+  type DayStartChange,
+  DAY_START_STEP_MINUTES,
+  MAX_DAY_START_MINUTES,
+  isDayStartMinutes,
+  dayStartMinutesOn,
+  startOfDay,
+  dateAt,
+  splitSessionByDayStart,
+} from './dayStart';
