@@ -40,7 +40,7 @@ const common = {
  * - grant-freezes: `count` (1–100) freezes, effective from the user's local date `effectiveFrom`.
  * - repair: the local `date` made qualified.
  * - revoke: cancels the adjustment `revokes` of the same user; `adjustmentId` is the revoke's own id.
- *   DESIGN names no field for the id revoked: `revokes` is the name the table (streak_adjustments.revokes)
+ *   The id revoked goes in `revokes`, the name the table (streak_adjustments.revokes)
  *   and the adapter already use, so the message, the row and the CLI say the same thing.
  */
 export const streakAdjustmentMessageSchema = z.discriminatedUnion('kind', [
