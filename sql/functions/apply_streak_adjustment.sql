@@ -1,4 +1,4 @@
--- requires: accept_session_lock_key, account_deleted, repaired_dates, rebuild_streaks, streak_event_payload
+-- requires: accept_session_lock_key, account_deleted, rebuild_streaks, streak_event_payload
 -- Records one adjustment (grant-freezes, repair or revoke) under the user's lock and rebuilds their
 -- streak from the events, queueing the projection if it changed. Applied once per id: the same id
 -- again answers duplicate (same content) or conflict (other content), so a redelivered message or a

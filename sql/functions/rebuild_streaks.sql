@@ -51,10 +51,11 @@ begin
     select distinct on (r.user_id) r.user_id, r.len from runs r order by r.user_id, r.end_date desc
   ),
   walked as (
-    select s.user_id, w.*, local_date_of(now(), coalesce(u.timezone, 'UTC')) as as_of
+    select s.user_id, w.*, d.as_of
     from user_streaks s
     join users u on u.id = s.user_id
-    cross join lateral streak_walk(s.user_id, local_date_of(now(), coalesce(u.timezone, 'UTC')), p_freeze_cap) w
+    cross join lateral (select local_date_of(now(), coalesce(u.timezone, 'UTC')) as as_of) d
+    cross join lateral streak_walk(s.user_id, d.as_of, p_freeze_cap) w
     where s.user_id = any (p_users) and exists (select from streak_adjustments a where a.user_id = s.user_id and a.kind = 'grant-freezes')
   ),
   computed as (

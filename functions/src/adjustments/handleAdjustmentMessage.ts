@@ -2,7 +2,7 @@ import { isTransient } from '../bridge/isTransient';
 import { applyAdjustment, type AdjustmentOutcome } from '../db/streakAdjustments';
 import { newTrace, traceFromKey } from '../observability/trace';
 import { runWithTrace } from '../observability/traceContext';
-import type { IncomingMessage } from '../projection/parseStreakMessage';
+import type { IncomingMessage } from '../contract/pubSubMessage';
 import { getRuntime, type Runtime } from '../runtime';
 import { logs, type AdjustmentFields } from './logs';
 import { parseAdjustmentMessage, type AdjustmentMessageRefusal } from './parseAdjustmentMessage';

@@ -1,6 +1,6 @@
 import { streakAdjustmentMessageSchema, type StreakAdjustmentMessage } from '../contract/streakAdjustmentMessage';
 import type { Adjustment } from '../db/streakAdjustments';
-import type { IncomingMessage } from '../projection/parseStreakMessage';
+import { decodeMessageData, type IncomingMessage } from '../contract/pubSubMessage';
 
 export type AdjustmentMessageRefusal = 'not-json' | 'invalid-adjustment' | 'no-message-id';
 
@@ -14,16 +14,8 @@ const MESSAGE_ID = /^[\x21-\x7e]{1,100}$/;
  * `topic:<message id>` (who asked, kept with the row). Never throws, so a bad message cannot loop in retries.
  */
 export function parseAdjustmentMessage(message: IncomingMessage): ParsedAdjustmentMessage {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(message.data ?? '', 'base64').toString('utf8'));
-  } catch (error) {
-    return { ok: false, reason: 'not-json', problems: [error instanceof Error ? error.message : String(error)] };
-  }
-  const parsed = streakAdjustmentMessageSchema.safeParse(json);
-  if (!parsed.success) {
-    return { ok: false, reason: 'invalid-adjustment', problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
-  }
+  const parsed = decodeMessageData(message, streakAdjustmentMessageSchema);
+  if (!parsed.ok) return { ok: false, reason: parsed.stage === 'json' ? 'not-json' : 'invalid-adjustment', problems: parsed.problems };
   const messageId: unknown = message.messageId;
   if (typeof messageId !== 'string' || !MESSAGE_ID.test(messageId)) {
     return { ok: false, reason: 'no-message-id', problems: ['messageId: must be the Pub/Sub message id (1–100 printable ASCII characters)'] };

@@ -46,7 +46,7 @@ export async function readStreakNow(pool: DatabasePool, userId: string, freezeCa
       select streak_event_payload(s) || coalesce((
         select jsonb_build_object('freezesAvailable', w.freezes_available, 'frozenDates', iso_dates(w.frozen_dates))
         from streak_walk(s.user_id, local_date_of(now(), coalesce(s.timezone, 'UTC')), ${freezeCap}::int) w
-        where exists (select from streak_adjustments a where a.user_id = s.user_id and a.kind = 'grant-freezes')
+        where s.granted
       ), '{}') as streak
       from user_streaks s where s.user_id = ${userId}`);
   } catch (error) {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { newTrace, parseTraceparent, traceFromKey, type TraceContext } from '../observability/trace';
 import { runWithTrace } from '../observability/traceContext';
 import { logs } from './logs';
-import { parseStreakMessage, type IncomingMessage } from './parseStreakMessage';
+import type { IncomingMessage } from '../contract/pubSubMessage';
+import { parseStreakMessage } from './parseStreakMessage';
 import type { StreakStore } from './streakStore';
 
 /** Deliveries are retried (retry: true); past this age a message is dropped, not retried forever. */
