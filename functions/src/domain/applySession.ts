@@ -1,4 +1,5 @@
 import { creditByDate } from './credit';
+import type { DayStartChange } from './dayStart';
 import { type LocalDate, addDays, utcMidnightOf } from './localDate';
 import { qualifies } from './qualifies';
 import { splitSession } from './splitSession';
@@ -7,28 +8,33 @@ import type { SessionTimes } from './validateSession';
 
 // Wider than any UTC offset in use (−12 h … +14 h), so every zone's instants of a date fall inside.
 const ANY_ZONE_MARGIN_MS = 16 * 3_600_000;
+// A day start (at most 12 h) ends the last date that much later than its midnight; starts only move later, so the start needs nothing.
+const DAY_START_MARGIN_MS = 12 * 3_600_000;
 
-/** The local dates a session puts credit on, in its own zone, oldest first. */
-export function affectedDates(session: SessionTimes): LocalDate[] {
-  return [...new Set(splitSession(session).map((piece) => piece.date))].sort();
+/** The dates a session puts credit on, in its own zone, oldest first. */
+export function affectedDates(session: SessionTimes, changes: readonly DayStartChange[] = []): LocalDate[] {
+  return [...new Set(splitSession(session, changes).map((piece) => piece.date))].sort();
 }
 
-/** A UTC window holding every instant of those local dates in any zone; empty for no dates. */
-export function overlapWindow(dates: readonly LocalDate[]): { fromMs: number; toMs: number } {
+/**
+ * A UTC window holding every instant of those dates in any zone; empty for no dates. Any day-start
+ * change widens its end, whatever the minutes, as the SQL engine does: both must ask for the same sessions.
+ */
+export function overlapWindow(dates: readonly LocalDate[], changes: readonly DayStartChange[] = []): { fromMs: number; toMs: number } {
   if (dates.length === 0) return { fromMs: 0, toMs: 0 };
   const sorted = [...dates].sort();
   const first = sorted[0] as LocalDate;
   const last = sorted[sorted.length - 1] as LocalDate;
   return {
     fromMs: utcMidnightOf(first) - ANY_ZONE_MARGIN_MS,
-    toMs: utcMidnightOf(addDays(last, 1)) + ANY_ZONE_MARGIN_MS,
+    toMs: utcMidnightOf(addDays(last, 1)) + ANY_ZONE_MARGIN_MS + (changes.length > 0 ? DAY_START_MARGIN_MS : 0),
   };
 }
 
 export interface AcceptInput {
   /** The new session. */
   session: SessionTimes;
-  /** The user's other stored sessions overlapping overlapWindow(affectedDates(session)), in any zones. */
+  /** The user's other stored sessions overlapping overlapWindow(affectedDates(session, changes), changes), in any zones. */
   others: readonly SessionTimes[];
   /** Stored credit of the affected dates (absent = 0). */
   storedCredits: ReadonlyMap<LocalDate, number>;
@@ -37,6 +43,8 @@ export interface AcceptInput {
   /** Stored runs that touch [minAffected − 1, maxAffected + 1]: overlapping or adjacent. */
   nearbyRuns: readonly Run[];
   qualifySeconds: number;
+  /** The user's day-start changes; none means every date begins at local midnight. */
+  changes?: readonly DayStartChange[];
 }
 
 export interface AcceptOutcome {
@@ -71,9 +79,9 @@ function mergeRuns(runs: readonly Run[]): Run[] {
  * result equal to recomputeAll over every session, which the property tests check.
  */
 export function applySession(input: AcceptInput): AcceptOutcome {
-  const { session, others, storedCredits, streak, nearbyRuns, qualifySeconds } = input;
-  const dates = affectedDates(session);
-  const recomputed = creditByDate([session, ...others], new Set(dates));
+  const { session, others, storedCredits, streak, nearbyRuns, qualifySeconds, changes = [] } = input;
+  const dates = affectedDates(session, changes);
+  const recomputed = creditByDate([session, ...others], new Set(dates), changes);
 
   const credits = new Map<LocalDate, number>();
   const newlyQualified: LocalDate[] = [];
@@ -114,8 +122,9 @@ export function applySession(input: AcceptInput): AcceptOutcome {
 export function recomputeAll(
   sessions: readonly SessionTimes[],
   qualifySeconds: number,
+  changes: readonly DayStartChange[] = [],
 ): { credits: Map<LocalDate, number>; runs: Run[]; streak: StreakValues } {
-  const credits = creditByDate(sessions);
+  const credits = creditByDate(sessions, undefined, changes);
   const qualified = [...credits].filter(([, seconds]) => qualifies(seconds, qualifySeconds)).map(([date]) => date);
   const runs = runsOf(qualified);
   return { credits, runs, streak: streakFromRuns(runs) };

@@ -1,3 +1,4 @@
+import type { DayStartChange } from './dayStart';
 import type { LocalDate } from './localDate';
 import { splitSession } from './splitSession';
 import type { SessionTimes } from './validateSession';
@@ -21,14 +22,18 @@ export function unionSeconds(intervals: readonly Interval[]): number {
 }
 
 /**
- * Credit in seconds per local date: the union of all session pieces attributed to it, each session split
- * in its own zone. Dates with under one second of credit are left out (absent means 0).
+ * Credit in seconds per date: the union of all session pieces attributed to it, each session split
+ * in its own zone at the user's day starts. Dates with under one second of credit are left out (absent means 0).
  * Policy: overlapping sessions (two devices) are merged, not added.
  */
-export function creditByDate(sessions: readonly SessionTimes[], only?: ReadonlySet<LocalDate>): Map<LocalDate, number> {
+export function creditByDate(
+  sessions: readonly SessionTimes[],
+  only?: ReadonlySet<LocalDate>,
+  changes: readonly DayStartChange[] = [],
+): Map<LocalDate, number> {
   const piecesByDate = new Map<LocalDate, Interval[]>();
   for (const session of sessions) {
-    for (const piece of splitSession(session)) {
+    for (const piece of splitSession(session, changes)) {
       if (only !== undefined && !only.has(piece.date)) continue;
       const pieces = piecesByDate.get(piece.date);
       if (pieces === undefined) piecesByDate.set(piece.date, [piece]);

@@ -1,6 +1,4 @@
 import { type LocalDate, addDays, localDateOf, offsetMsAt, utcMidnightOf } from './localDate';
-import type { Piece } from './splitSession';
-import type { SessionTimes } from './validateSession';
 
 /** From `effectiveFrom` on, the user's dates begin `minutes` after local midnight. */
 export interface DayStartChange {
@@ -41,7 +39,24 @@ export function dayStartMinutesOn(changes: readonly DayStartChange[], date: Loca
  * gap; where it repeats, its first occurrence. Assumes at most one offset change within a day of it.
  */
 export function startOfDay(date: LocalDate, timeZone: string, changes: readonly DayStartChange[]): number {
-  const target = utcMidnightOf(date) + dayStartMinutesOn(changes, date) * MINUTE_MS;
+  const minutes = dayStartMinutesOn(changes, date);
+  const key = `${timeZone} ${date} ${minutes}`;
+  let start = starts.get(key);
+  if (start === undefined) {
+    start = firstInstantReading(utcMidnightOf(date) + minutes * MINUTE_MS, timeZone);
+    if (starts.size >= MAX_STARTS) starts.clear();
+    starts.set(key, start);
+  }
+  return start;
+}
+
+// Splitting asks for each date's start and the next one's, several times per session, and each costs
+// up to six Intl calls: remember them, bounded.
+const starts = new Map<string, number>();
+const MAX_STARTS = 20_000;
+
+/** The first instant whose wall clock in the zone reads `target` (ms on that wall clock) or later. */
+function firstInstantReading(target: number, timeZone: string): number {
   const reaches = (instantMs: number) => instantMs + offsetMsAt(instantMs, timeZone) >= target;
   // Under the offset before the change the target is reached at `before`, under the one after at `after`.
   const before = target - offsetMsAt(target - OFFSET_PROBE_MS, timeZone);
@@ -70,18 +85,4 @@ export function dateAt(instantMs: number, timeZone: string, changes: readonly Da
     if (startOfDay(date, timeZone, changes) <= instantMs) return date;
   }
   return addDays(wallDate, -1);
-}
-
-/** A session cut at the starts of the user's dates in its own zone: one piece per date, in order, covering it exactly. */
-export function splitSessionByDayStart(session: SessionTimes, changes: readonly DayStartChange[]): Piece[] {
-  const { startMs, endMs, timeZone } = session;
-  if (endMs <= startMs) return [];
-  const pieces: Piece[] = [];
-  const last = dateAt(endMs - 1, timeZone, changes);
-  for (let date = dateAt(startMs, timeZone, changes); date <= last; date = addDays(date, 1)) {
-    const from = Math.max(startMs, startOfDay(date, timeZone, changes));
-    const to = Math.min(endMs, startOfDay(addDays(date, 1), timeZone, changes));
-    if (to > from) pieces.push({ date, startMs: from, endMs: to });
-  }
-  return pieces;
 }

@@ -29,5 +29,4 @@ export {
   dayStartMinutesOn,
   startOfDay,
   dateAt,
-  splitSessionByDayStart,
 } from './dayStart';

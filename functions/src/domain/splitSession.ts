@@ -1,46 +1,29 @@
-import { type LocalDate, localDateOf, offsetMsAt, utcMidnightOf, addDays } from './localDate';
+import { type DayStartChange, dateAt, startOfDay } from './dayStart';
+import { type LocalDate, addDays } from './localDate';
 import type { SessionTimes } from './validateSession';
 
-/** The part of a session that a wall clock in the session's zone shows on one date: [startMs, endMs). */
+/** The part of a session that belongs to one of the user's dates: [startMs, endMs). */
 export interface Piece {
   date: LocalDate;
   startMs: number;
   endMs: number;
 }
 
-/** The first instant in (fromMs, toMs) whose offset differs from offset; offset(fromMs) is offset, offset(toMs − 1) is not. */
-function nextTransition(fromMs: number, toMs: number, offset: number, timeZone: string): number {
-  let low = fromMs;
-  let high = toMs - 1;
-  while (high - low > 1) {
-    const middle = Math.floor((low + high) / 2);
-    if (offsetMsAt(middle, timeZone) === offset) low = middle;
-    else high = middle;
-  }
-  return high;
-}
-
 /**
- * Cuts a session at every change of local date in its own zone: each instant goes to the date a wall clock
- * there shows at that instant. Pieces come in time order, are contiguous and cover [startMs, endMs) exactly;
- * where a clock falls back across midnight (St. John's before 2011) a date can own two pieces.
- * Assumes a zone never changes its offset twice within one local day and back again.
+ * Cuts a session at the starts of the user's dates in its own zone (startOfDay): one piece per date, in
+ * time order, contiguous, covering [startMs, endMs) exactly. Dates begin in order and never twice, so
+ * where a clock falls back across a date's start (St. John's midnight before 2011) the repeated wall
+ * time stays on the date already begun instead of handing time back to the one before.
  */
-export function splitSession(session: SessionTimes): Piece[] {
+export function splitSession(session: SessionTimes, changes: readonly DayStartChange[] = []): Piece[] {
   const { startMs, endMs, timeZone } = session;
   const pieces: Piece[] = [];
-  let cursor = startMs;
-  while (cursor < endMs) {
-    const offset = offsetMsAt(cursor, timeZone);
-    const date = localDateOf(cursor, timeZone);
-    // Where the next midnight falls if the offset holds; an offset change before it is found exactly.
-    const midnight = utcMidnightOf(addDays(date, 1)) - offset;
-    const limit = Math.min(midnight, endMs);
-    const next = offsetMsAt(limit - 1, timeZone) === offset ? limit : nextTransition(cursor, limit, offset, timeZone);
-    const last = pieces[pieces.length - 1];
-    if (last !== undefined && last.date === date && last.endMs === cursor) last.endMs = next;
-    else pieces.push({ date, startMs: cursor, endMs: next });
-    cursor = next;
+  let date = dateAt(startMs, timeZone, changes);
+  for (let from = startMs; from < endMs; date = addDays(date, 1)) {
+    const to = Math.min(endMs, startOfDay(addDays(date, 1), timeZone, changes));
+    // A date the zone skipped (Apia 2011-12-30) begins where the next one does: it gets no piece.
+    if (to > from) pieces.push({ date, startMs: from, endMs: to });
+    from = Math.max(from, to);
   }
   return pieces;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {
   type AcceptOutcome,
+  type DayStartChange,
   EMPTY_STREAK,
   type LocalDate,
   type Run,
@@ -14,20 +15,23 @@ import {
   utcMidnightOf,
 } from '../../src/domain';
 import { arrivalArb, at } from '../support/arbitraries';
+import { arrivalWithChangesArb } from './dayStartArbitraries';
 
 const QUALIFY = 1800;
 const HOUR_MS = 3_600_000;
 
 /** What the SQL write path keeps per user, and the queries it runs, done in memory. */
 class Store {
+  constructor(readonly changes: readonly DayStartChange[] = []) {}
+
   sessions: SessionTimes[] = [];
   credits = new Map<LocalDate, number>();
   runs: Run[] = [];
   streak: StreakValues = EMPTY_STREAK;
 
   accept(session: SessionTimes, qualifySeconds = QUALIFY): AcceptOutcome {
-    const dates = affectedDates(session);
-    const { fromMs, toMs } = overlapWindow(dates);
+    const dates = affectedDates(session, this.changes);
+    const { fromMs, toMs } = overlapWindow(dates, this.changes);
     const low = addDays(dates[0] as LocalDate, -1);
     const high = addDays(dates[dates.length - 1] as LocalDate, 1);
     const outcome = applySession({
@@ -37,6 +41,7 @@ class Store {
       streak: this.streak,
       nearbyRuns: this.runs.filter((run) => run.end >= low && run.start <= high),
       qualifySeconds,
+      changes: this.changes,
     });
     this.sessions.push(session);
     for (const [date, seconds] of outcome.credits) this.credits.set(date, seconds);
@@ -69,6 +74,20 @@ describe('affectedDates and overlapWindow', () => {
     const { fromMs, toMs } = overlapWindow(['2025-03-08', '2025-03-09']);
     expect(fromMs).toBeLessThanOrEqual(at('2025-03-08T00:00:00+14:00'));
     expect(toMs).toBeGreaterThanOrEqual(at('2025-03-10T00:00:00-12:00'));
+  });
+
+  it('lists the dates at the user day start: 04:00 keeps 2026-03-08 01:00–03:30 EST/EDT on 03-07', () => {
+    const session = { startMs: at('2026-03-08T01:00:00-05:00'), endMs: at('2026-03-08T03:30:00-04:00'), timeZone: 'America/New_York' };
+    expect(affectedDates(session, [{ effectiveFrom: '2026-01-01', minutes: 240 }])).toEqual(['2026-03-07']);
+    expect(affectedDates(session)).toEqual(['2026-03-08']);
+  });
+
+  it('ends the window 12 h later for a user with any day-start change, as the SQL engine does', () => {
+    expect(overlapWindow(['2025-03-09', '2025-03-08'], [{ effectiveFrom: '2025-01-01', minutes: 0 }])).toEqual({ fromMs: at('2025-03-07T08:00:00Z'), toMs: at('2025-03-11T04:00:00Z') });
+    // Pago Pago (−11) at a 12:00 day start ends the 9th at 23:00Z on the 10th.
+    const { toMs } = overlapWindow(['2025-03-08', '2025-03-09'], [{ effectiveFrom: '2025-01-01', minutes: 720 }]);
+    expect(toMs).toBeGreaterThanOrEqual(at('2025-03-10T12:00:00-11:00'));
+    expect(overlapWindow([], [{ effectiveFrom: '2025-01-01', minutes: 720 }])).toEqual({ fromMs: 0, toMs: 0 });
   });
 });
 
@@ -169,6 +188,57 @@ describe('applySession', () => {
     expect(outcome.streak.currentStreak).toBe(2);
   });
 
+  it('counts the change days once, longer or shorter: 0 → 240 on 2026-06-10 and 240 → 0 on 2026-06-20', () => {
+    const changes = [{ effectiveFrom: '2026-06-10', minutes: 240 }, { effectiveFrom: '2026-06-20', minutes: 0 }];
+    const sessions = [
+      utc('2026-06-09T23:40:00Z', '2026-06-10T00:10:00Z'), // 30 min, all on 06-09: it lasts until 06-10 04:00
+      utc('2026-06-10T03:45:00Z', '2026-06-10T04:15:00Z'), // 15 min on 06-09, 15 on 06-10
+      utc('2026-06-10T12:00:00Z', '2026-06-10T12:15:00Z'), // 15 more on 06-10
+      utc('2026-06-19T03:50:00Z', '2026-06-19T04:20:00Z'), // 10 min on 06-18, 20 on 06-19 (begun at 04:00)
+      utc('2026-06-19T23:50:00Z', '2026-06-20T00:20:00Z'), // 10 min on 06-19 (ended at midnight), 20 on 06-20
+      utc('2026-06-20T03:00:00Z', '2026-06-20T03:10:00Z'), // 10 more on 06-20: back at midnight, 03:00 is 06-20
+    ];
+    const reference = recomputeAll(sessions, QUALIFY, changes);
+    expect(reference.credits).toEqual(
+      new Map([
+        ['2026-06-09', 2700],
+        ['2026-06-10', 1800],
+        ['2026-06-18', 600],
+        ['2026-06-19', 1800],
+        ['2026-06-20', 1800],
+      ]),
+    );
+    expect(reference.runs).toEqual([
+      { start: '2026-06-09', end: '2026-06-10' },
+      { start: '2026-06-19', end: '2026-06-20' },
+    ]);
+    expect(reference.streak).toEqual({ currentStreak: 2, longestStreak: 2, lastQualifiedDate: '2026-06-20', qualifiedDaysCount: 4 });
+    // At midnight throughout the same sessions fall elsewhere: 06-09 misses, 06-10 gets 55 minutes.
+    expect(recomputeAll(sessions, QUALIFY).credits).toEqual(
+      new Map([
+        ['2026-06-09', 1200],
+        ['2026-06-10', 3300],
+        ['2026-06-19', 2400],
+        ['2026-06-20', 1800],
+      ]),
+    );
+    const store = new Store(changes);
+    for (const session of [...sessions].reverse()) store.accept(session);
+    expect(store.credits).toEqual(reference.credits);
+    expect(store.runs).toEqual(reference.runs);
+    expect(store.streak).toEqual(reference.streak);
+  });
+
+  it('reads a session late in a 12:00-start date as one of its others (Pago Pago, −11)', () => {
+    // 2025-06-01 runs from 06-01 12:00 to 06-02 12:00 local, 23:00Z to 23:00Z: past the midnight margin of 16 h.
+    const store = new Store([{ effectiveFrom: '2025-01-01', minutes: 720 }]);
+    const pago = (start: string, end: string) => ({ startMs: at(start), endMs: at(end), timeZone: 'Pacific/Pago_Pago' });
+    store.accept(pago('2025-06-02T10:40:00-11:00', '2025-06-02T11:00:00-11:00'));
+    const outcome = store.accept(pago('2025-06-01T13:00:00-11:00', '2025-06-01T13:10:00-11:00'));
+    expect(outcome.credits).toEqual(new Map([['2025-06-01', 1800]]));
+    expect(outcome.newlyQualified).toEqual(['2025-06-01']);
+  });
+
   describe('equals a full recompute (properties over random histories, zones and arrival orders)', () => {
     it('folding applySession over any arrival order gives the credits, runs and streak of recomputeAll', () => {
       fc.assert(
@@ -183,6 +253,22 @@ describe('applySession', () => {
           });
         }),
         { numRuns: 250 },
+      );
+    });
+
+    it('does so under day-start changes among the dates, the window widened for them', () => {
+      fc.assert(
+        fc.property(arrivalWithChangesArb, fc.constantFrom(QUALIFY, 60, 4 * 3600), ({ order, changes }, qualifySeconds) => {
+          const store = new Store(changes);
+          order.forEach((session, i) => {
+            store.accept(session, qualifySeconds);
+            const reference = recomputeAll(order.slice(0, i + 1), qualifySeconds, changes);
+            expect(store.credits).toEqual(reference.credits);
+            expect(store.runs).toEqual(reference.runs);
+            expect(store.streak).toEqual(reference.streak);
+          });
+        }),
+        { numRuns: 200 },
       );
     });
 
@@ -204,8 +290,8 @@ describe('applySession', () => {
 
     it('gives the same result for every arrival order and with duplicates', () => {
       fc.assert(
-        fc.property(arrivalArb, ({ sessions, order }) => {
-          expect(recomputeAll([...order, ...order.slice(0, 2)], QUALIFY)).toEqual(recomputeAll(sessions, QUALIFY));
+        fc.property(arrivalWithChangesArb, ({ sessions, order, changes }) => {
+          expect(recomputeAll([...order, ...order.slice(0, 2)], QUALIFY, changes)).toEqual(recomputeAll(sessions, QUALIFY, changes));
         }),
         { numRuns: 200 },
       );

@@ -1,6 +1,17 @@
 import fc from 'fast-check';
-import { DEFAULT_QUALIFY_MINUTES, addDays, creditByDate, qualifies, splitSession, unionSeconds, utcMidnightOf } from '../../src/domain';
+import {
+  DEFAULT_QUALIFY_MINUTES,
+  type SessionTimes,
+  addDays,
+  creditByDate,
+  qualifies,
+  splitSession,
+  startOfDay,
+  unionSeconds,
+  utcMidnightOf,
+} from '../../src/domain';
 import { at, historyArb, sessionArb } from '../support/arbitraries';
+import { arrivalWithChangesArb } from './dayStartArbitraries';
 
 const HOUR_MS = 3_600_000;
 
@@ -97,6 +108,57 @@ describe('creditByDate', () => {
     expect(credits).toEqual(new Map([['2025-03-30', 11 * 3600]]));
   });
 
+  it('credits both New York 01:30–01:50 of 2026-11-01 to 10-31 under a 04:00 day start, to 11-01 under midnight', () => {
+    const ny = (start: string, end: string) => ({ startMs: at(start), endMs: at(end), timeZone: 'America/New_York' });
+    const sessions = [ny('2026-11-01T01:30:00-04:00', '2026-11-01T01:50:00-04:00'), ny('2026-11-01T01:30:00-05:00', '2026-11-01T01:50:00-05:00')];
+    expect(creditByDate(sessions, undefined, [{ effectiveFrom: '2026-01-01', minutes: 240 }])).toEqual(new Map([['2026-10-31', 2400]]));
+    expect(creditByDate(sessions)).toEqual(new Map([['2026-11-01', 2400]]));
+  });
+
+  it('moves credit with a change of day start: 0 → 240 on 2026-06-10 keeps its 23:40–00:20 and 03:50–04:00 on 06-09', () => {
+    const utc = (start: string, end: string) => ({ startMs: at(start), endMs: at(end), timeZone: 'UTC' });
+    const sessions = [utc('2026-06-09T23:40:00Z', '2026-06-10T00:20:00Z'), utc('2026-06-10T03:50:00Z', '2026-06-10T04:10:00Z')];
+    expect(creditByDate(sessions, undefined, [{ effectiveFrom: '2026-06-10', minutes: 240 }])).toEqual(new Map([['2026-06-09', 3000], ['2026-06-10', 600]]));
+    expect(creditByDate(sessions, new Set(['2026-06-10']), [{ effectiveFrom: '2026-06-10', minutes: 240 }])).toEqual(new Map([['2026-06-10', 600]]));
+  });
+
+  it('conserves the union of seconds under any day starts: per zone exactly, across zones at least once (property)', () => {
+    // Whole seconds, so no date's flooring loses a fraction: every date start since 2000 is a whole second too.
+    const whole = (s: SessionTimes): SessionTimes => {
+      const startMs = Math.floor(s.startMs / 1000) * 1000;
+      return { ...s, startMs, endMs: Math.max(startMs + 1000, Math.ceil(s.endMs / 1000) * 1000) };
+    };
+    const total = (credits: Map<string, number>) => [...credits.values()].reduce((sum, seconds) => sum + seconds, 0);
+    fc.assert(
+      fc.property(arrivalWithChangesArb, ({ sessions, changes }) => {
+        const aligned = sessions.map(whole);
+        let perZone = 0;
+        for (const zone of new Set(aligned.map((s) => s.timeZone))) {
+          const fromZone = aligned.filter((s) => s.timeZone === zone);
+          expect(total(creditByDate(fromZone, undefined, changes))).toBe(unionSeconds(fromZone));
+          perZone += unionSeconds(fromZone);
+        }
+        const all = total(creditByDate(aligned, undefined, changes));
+        expect(all).toBeGreaterThanOrEqual(unionSeconds(aligned));
+        expect(all).toBeLessThanOrEqual(perZone);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('credits no date beyond its length between two day starts (property)', () => {
+    fc.assert(
+      fc.property(arrivalWithChangesArb, ({ sessions, changes }) => {
+        for (const zone of new Set(sessions.map((s) => s.timeZone))) {
+          for (const [date, seconds] of creditByDate(sessions.filter((s) => s.timeZone === zone), undefined, changes)) {
+            expect(seconds * 1000).toBeLessThanOrEqual(startOfDay(addDays(date, 1), zone, changes) - startOfDay(date, zone, changes));
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('credits no date beyond the length of that local day (property)', () => {
     fc.assert(
       fc.property(fc.array(sessionArb, { minLength: 1, maxLength: 6 }), (sessions) => {
@@ -128,6 +190,12 @@ describe('creditByDate', () => {
           .sort((a, b) => a.key - b.key)
           .map(({ s }) => s);
         expect(creditByDate([...shuffled, ...sessions.slice(0, 3)])).toEqual(creditByDate(sessions));
+      }),
+      { numRuns: 200 },
+    );
+    fc.assert(
+      fc.property(arrivalWithChangesArb, ({ sessions, order, changes }) => {
+        expect(creditByDate([...order, ...order.slice(0, 3)], undefined, changes)).toEqual(creditByDate(sessions, undefined, changes));
       }),
       { numRuns: 200 },
     );
