@@ -1,4 +1,4 @@
--- requires: accept_session_lock_key, account_deleted, rate_limit_take, session_pieces, day_credits, repaired_dates, streak_walk, streak_event_payload
+-- requires: accept_session_lock_key, account_deleted, rate_limit_take, session_pieces, day_credits, repaired_dates, streak_walk, streak_event_payload, user_date_at
 -- The one entry point that stores a session (callables, the bridge, the reconcile pass), in one
 -- statement: the caller's rate-limit token (when p_rate_action is given), the user's lock, the
 -- session or its classification, the local dates it touches, their union credit, the runs, the streak
@@ -11,7 +11,8 @@
 -- Sessions are insert-only, so credit only grows and a date only ever becomes qualified: the runs
 -- move incrementally, as the reference model's applySession does, and equal a full rebuild. A repaired
 -- date already counts. For a user ever granted freezes the streak is then walked (streak_walk) with
--- p_freeze_cap, as of the user's date now. Both are known from the streak row's flags.
+-- p_freeze_cap, as of the user's date now. Both are known from the streak row's flags; the session is
+-- split by the user's day-start schedule, kept on the same row.
 create or replace function accept_session(
   p_user_id text, p_session_id text, p_start timestamptz, p_end timestamptz, p_timezone text, p_source text,
   p_qualify_seconds integer, p_rate_action text, p_rate_per_minute float8, p_rate_burst float8,
@@ -86,10 +87,13 @@ begin
     return jsonb_build_object('status', 'conflict');
   end if;
 
-  select array_agg(distinct p.local_date order by p.local_date) into v_dates from session_pieces(p_start, p_end, p_timezone) p;
-  -- Every instant of those dates in any zone (offsets lie within -12 h … +14 h); sessions last at most 24 h.
+  select array_agg(distinct p.local_date order by p.local_date) into v_dates
+  from session_pieces(p_start, p_end, p_timezone, v_streak.day_start_from, v_streak.day_start_minutes) p;
+  -- Every instant of those dates in any zone (offsets lie within -12 h … +14 h; a day start delays the
+  -- end of the last date by up to 12 h); sessions last at most 24 h.
   v_window_from := (v_dates[1]::timestamp at time zone 'UTC') - interval '16 hours';
-  v_window_to := ((v_dates[cardinality(v_dates)] + 1)::timestamp at time zone 'UTC') + interval '16 hours';
+  v_window_to := ((v_dates[cardinality(v_dates)] + 1)::timestamp at time zone 'UTC')
+    + case when v_streak.day_start_from is null then interval '16 hours' else interval '28 hours' end;
 
   with credits as (
     select c.local_date, c.seconds from day_credits(array[p_user_id], v_dates, v_window_from, v_window_to) c
@@ -167,7 +171,7 @@ begin
   v_reach := v_streak.freeze_reach;
   v_as_of := v_streak.freezes_as_of;
   if v_streak.granted then
-    v_as_of := local_date_of(now(), coalesce(v_zone, 'UTC'));
+    v_as_of := user_date_at(now(), coalesce(v_zone, 'UTC'), v_streak.day_start_from, v_streak.day_start_minutes);
     select w.current_streak, w.longest_streak, w.frozen_dates, w.freezes_available, w.freeze_reach
     into v_current, v_longest, v_frozen, v_held, v_reach
     from streak_walk(p_user_id, v_as_of, p_freeze_cap) w;

@@ -1,6 +1,8 @@
--- requires: iso_utc, iso_dates, local_day_start
+-- requires: iso_utc, iso_dates, local_day_start, day_start_minutes_on
 -- The streak-updated event (the Pub/Sub message's data) of a user_streaks row. The streak expires
--- when the date after the last qualified one and the dates the known freezes cover have passed.
+-- when the date after the last qualified one and the dates the known freezes cover have passed (dates
+-- begin at the user's day start). dayStartMinutes is the user's setting: the minutes of their latest
+-- change, which may take effect from tomorrow.
 create or replace function streak_event_payload(s user_streaks)
 returns jsonb
 language sql
@@ -14,9 +16,10 @@ as $$
     'lastQualifiedDate', to_char(s.last_qualified_date, 'YYYY-MM-DD'),
     'qualifiedDaysCount', s.qualified_days_count,
     'timezone', s.timezone,
-    'streakExpiresAt', iso_utc(local_day_start(s.last_qualified_date + s.freeze_reach + 2, s.timezone)),
+    'streakExpiresAt', iso_utc(local_day_start(s.last_qualified_date + s.freeze_reach + 2, s.timezone,
+                                               day_start_minutes_on(s.day_start_from, s.day_start_minutes, s.last_qualified_date + s.freeze_reach + 2))),
     'updatedAt', iso_utc(s.updated_at),
     'freezesAvailable', s.freezes_available,
     'frozenDates', iso_dates(s.frozen_dates),
-    'dayStartMinutes', 0)
+    'dayStartMinutes', coalesce(s.day_start_minutes[cardinality(s.day_start_minutes)], 0))
 $$;

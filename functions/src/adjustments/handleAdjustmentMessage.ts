@@ -47,6 +47,8 @@ const STATUS_OUTCOMES: Record<AdjustmentStatus, { outcome: 'applied' } | { outco
   duplicate: { outcome: 'unchanged' },
   already_repaired: { outcome: 'unchanged' },
   already_revoked: { outcome: 'unchanged' },
+  // The topic carries no day-start changes; a day start already in effect would change nothing either.
+  already_set: { outcome: 'unchanged' },
   conflict: { outcome: 'refused', reason: 'this adjustmentId is already recorded with other content; a different adjustment needs a new id' },
   unknown_target: { outcome: 'refused', reason: "the adjustment to revoke is not one of this user's" },
   not_revocable: { outcome: 'refused', reason: 'a revoke cannot itself be revoked' },

@@ -41,10 +41,10 @@ const RANK_KEYS: Record<BoardKind, ReturnType<typeof sql.fragment>> = {
 };
 
 /**
- * The board statement. "Today" is a member's local date at `nowMs` in their own "today" zone
- * (user_streaks.timezone), so `active` agrees with getMyStreak: alive while today ≤ lastQualifiedDate + 1 +
+ * The board statement. "Today" is a member's date at `nowMs` in their own "today" zone
+ * (user_streaks.timezone) and by their own day start, so `active` agrees with getMyStreak: alive while today ≤ lastQualifiedDate + 1 +
  * the dates the member's freezes cover (freeze_reach).
- * The week is the caller's: Monday to Sunday around the caller's local date at `nowMs` (UTC for a
+ * The week is the caller's: Monday to Sunday around the caller's date at `nowMs` (UTC for a
  * caller with no zone yet); each member's minutes are floor(seconds / 60) of their own daily_focus on
  * those dates. Rows: the top `limit`, then the caller's own entry when it is not among them.
  */
@@ -53,7 +53,8 @@ export function boardStatement(kind: BoardKind, userId: string, nowMs: number, l
   return sql.type(entryRow)`
     with week as (
       select d - (extract(isodow from d)::int - 1) as week_start
-      from (select (${now} at time zone coalesce((select s.timezone from user_streaks s where s.user_id = ${userId}), 'UTC'))::date as d) today
+      from (select coalesce((select user_date_at(${now}, coalesce(s.timezone, 'UTC'), s.day_start_from, s.day_start_minutes)
+                             from user_streaks s where s.user_id = ${userId}), (${now} at time zone 'UTC')::date) as d) today
     ),
     members as (
       select f.friend_id as user_id from friendships f where f.user_id = ${userId}
@@ -64,14 +65,15 @@ export function boardStatement(kind: BoardKind, userId: string, nowMs: number, l
       select m.user_id,
              coalesce(s.current_streak, 0) as current_streak,
              coalesce(s.longest_streak, 0) as longest_streak,
-             coalesce((${now} at time zone s.timezone)::date <= s.last_qualified_date + s.freeze_reach + 1, false) as active,
+             coalesce(user_date_at(${now}, s.timezone, s.day_start_from, s.day_start_minutes) <= s.last_qualified_date + s.freeze_reach + 1, false) as active,
              (coalesce((select sum(d.focus_seconds) from daily_focus d
                         where d.user_id = m.user_id and d.local_date between w.week_start and w.week_start + 6), 0) / 60)::int as week_focus_minutes
       from members m cross join week w
       -- One primary-key probe per member: the LIMIT keeps the planner from turning this into a hash
       -- join that would read all of user_streaks once the friends list looks long enough.
       left join lateral (
-        select s.current_streak, s.longest_streak, s.last_qualified_date, s.freeze_reach, s.timezone from user_streaks s where s.user_id = m.user_id limit 1
+        select s.current_streak, s.longest_streak, s.last_qualified_date, s.freeze_reach, s.timezone, s.day_start_from, s.day_start_minutes
+        from user_streaks s where s.user_id = m.user_id limit 1
       ) s on true
     ),
     ranked as (

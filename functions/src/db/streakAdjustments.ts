@@ -3,18 +3,20 @@ import { z } from 'zod';
 import { toDatabaseError } from './errors';
 import { storedStreakSchema } from './userStreaks';
 
-// The streak_adjustments table: freeze grants, repairs and revocations, recorded once each by
-// apply_streak_adjustment (sql/functions), which rebuilds the user's streak from the events under the
-// user's lock. Only operators (the adjust-streaks CLI) and server integrations (the streak-adjustments
-// topic) write here; no callable does.
+// The streak_adjustments table: freeze grants, repairs, day-start changes and revocations, recorded
+// once each by apply_streak_adjustment (sql/functions), which rebuilds the user's streak from the events
+// under the user's lock. Grants and repairs come only from operators (the adjust-streaks CLI) and server
+// integrations (the streak-adjustments topic); a user sets only their own day start (setDayStart).
 
-export const ADJUSTMENT_KINDS = ['grant-freezes', 'repair', 'revoke'] as const;
+export const ADJUSTMENT_KINDS = ['grant-freezes', 'repair', 'day-start', 'revoke'] as const;
 export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
 
 /** One adjustment to record; `actor` says who (cli:<operator>, topic:<message id>). */
 export type Adjustment =
   | { id: string; kind: 'grant-freezes'; userId: string; count: number; effectiveFrom: string; reason: string; actor: string }
   | { id: string; kind: 'repair'; userId: string; date: string; reason: string; actor: string }
+  /** effectiveFrom null: from the user's next date (setDayStart); an operator may name an earlier one. */
+  | { id: string; kind: 'day-start'; userId: string; minutes: number; effectiveFrom: string | null; reason: string; actor: string }
   | { id: string; kind: 'revoke'; userId?: string; revokes: string; reason: string; actor: string };
 
 export const ADJUSTMENT_STATUSES = [
@@ -23,6 +25,7 @@ export const ADJUSTMENT_STATUSES = [
   'conflict',
   'already_repaired',
   'already_revoked',
+  'already_set',
   'unknown_target',
   'not_revocable',
   'account_deleted',
@@ -33,6 +36,8 @@ const outcomeSchema = z.object({
   adjustmentId: z.string(),
   userId: z.string().nullable(),
   existingId: z.string().optional(),
+  /** day-start: the first date the minutes apply to. */
+  effectiveFrom: z.string().optional(),
   before: storedStreakSchema.nullable().optional(),
   after: storedStreakSchema.nullable().optional(),
 });
@@ -47,12 +52,13 @@ export interface AdjustmentRules {
 /** Records one adjustment and rebuilds the user's streak (queueing its projection), in one statement. */
 export async function applyAdjustment(db: CommonQueryMethods, a: Adjustment, rules: AdjustmentRules): Promise<AdjustmentOutcome> {
   const count = a.kind === 'grant-freezes' ? a.count : null;
-  const date = a.kind === 'grant-freezes' ? a.effectiveFrom : a.kind === 'repair' ? a.date : null;
+  const minutes = a.kind === 'day-start' ? a.minutes : null;
+  const date = a.kind === 'grant-freezes' || a.kind === 'day-start' ? a.effectiveFrom : a.kind === 'repair' ? a.date : null;
   const revokes = a.kind === 'revoke' ? a.revokes : null;
   try {
     return await db.oneFirst(sql.type(z.object({ outcome: outcomeSchema }))`
       select apply_streak_adjustment(
-        ${a.id}, ${a.userId ?? null}::text, ${a.kind}, ${count}::int, ${date}::date, ${revokes}::text, ${a.reason}, ${a.actor},
+        ${a.id}, ${a.userId ?? null}::text, ${a.kind}, ${count}::int, ${minutes}::int, ${date}::date, ${revokes}::text, ${a.reason}, ${a.actor},
         ${rules.qualifySeconds}::int, ${rules.freezeCap}::int) as outcome`);
   } catch (error) {
     throw toDatabaseError(error);
@@ -63,6 +69,7 @@ const storedAdjustment = z.object({
   adjustmentId: z.string(),
   kind: z.enum(ADJUSTMENT_KINDS),
   count: z.number().nullable(),
+  minutes: z.number().nullable(),
   date: z.string().nullable(),
   revokes: z.string().nullable(),
   revokedBy: z.string().nullable(),
@@ -78,7 +85,7 @@ export async function listAdjustments(db: CommonQueryMethods, userId: string): P
   try {
     return [
       ...(await db.any(sql.type(storedAdjustment)`
-        select a.id as "adjustmentId", a.kind, a.count, to_char(a.local_date, 'YYYY-MM-DD') as date, a.revokes,
+        select a.id as "adjustmentId", a.kind, a.count, a.minutes, to_char(a.local_date, 'YYYY-MM-DD') as date, a.revokes,
                (select r.id from streak_adjustments r where r.revokes = a.id) as "revokedBy", a.reason, a.actor,
                iso_utc(a.created_at) as "createdAt"
         from streak_adjustments a where a.user_id = ${userId}

@@ -45,7 +45,7 @@ export async function readStreakNow(pool: DatabasePool, userId: string, freezeCa
     return await pool.maybeOneFirst(sql.type(z.object({ streak: storedStreakSchema }))`
       select streak_event_payload(s) || coalesce((
         select jsonb_build_object('freezesAvailable', w.freezes_available, 'frozenDates', iso_dates(w.frozen_dates))
-        from streak_walk(s.user_id, local_date_of(now(), coalesce(s.timezone, 'UTC')), ${freezeCap}::int) w
+        from streak_walk(s.user_id, user_date_at(now(), coalesce(s.timezone, 'UTC'), s.day_start_from, s.day_start_minutes), ${freezeCap}::int) w
         where s.granted
       ), '{}') as streak
       from user_streaks s where s.user_id = ${userId}`);

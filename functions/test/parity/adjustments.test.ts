@@ -1,16 +1,29 @@
-// Freezes and repairs are events the streak is derived from, in PostgreSQL (streak_walk, repaired dates
-// in qualified_runs, apply_streak_adjustment) and in the reference model (walkStreak over runsOf of the
-// qualified and repaired dates). For any history, with grants, repairs and revocations arriving between
-// the sessions in any order, the stored runs and streak equal the model's, and a rebuild agrees.
+// Freezes, repairs and day starts are events the streak is derived from, in PostgreSQL (streak_walk,
+// repaired dates in qualified_runs, the schedule session_pieces reads, apply_streak_adjustment) and in
+// the reference model (walkStreak over runsOf of the qualified and repaired dates, credits split by the
+// day-start changes). For any history, with grants, repairs, day-start changes and revocations arriving
+// between the sessions in any order, the stored runs and streak equal the model's, and a rebuild agrees.
 import fc from 'fast-check';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { acceptSession } from '../../src/accept/acceptSession';
 import { applyAdjustment, type Adjustment } from '../../src/db/streakAdjustments';
-import { type FreezeGrant, type LocalDate, addDays, localDateOf, recomputeAll, runsOf, streakFromRuns, walkStreak, type SessionTimes } from '../../src/domain';
+import {
+  type DayStartChange,
+  type FreezeGrant,
+  type LocalDate,
+  addDays,
+  dayStartMinutesOn,
+  localDateOf,
+  recomputeAll,
+  runsOf,
+  streakFromRuns,
+  walkStreak,
+  type SessionTimes,
+} from '../../src/domain';
 import { DAY_MS, historyArb } from '../support/arbitraries';
 import { createTestDatabase, usesEmbeddedDatabase, type TestDatabase } from '../support/testDatabase';
-import { agreed, newRunPrefix, QUALIFY, rebuild } from './parityFixtures';
+import { agreed, dayStartMinutesArb, newRunPrefix, QUALIFY, rebuild } from './parityFixtures';
 
 const CAP = 2;
 let db: TestDatabase;
@@ -25,12 +38,14 @@ type Op =
   | { op: 'session'; index: number }
   | { op: 'grant'; offset: number; count: number }
   | { op: 'repair'; offset: number }
+  | { op: 'day-start'; offset: number; minutes: number }
   | { op: 'revoke'; pick: number };
 
 // Mostly grants effective around the history's start, so gaps inside it get frozen.
 const adjustmentArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('grant' as const), offset: fc.integer({ min: -5, max: 16 }), count: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('repair' as const), offset: fc.integer({ min: -2, max: 16 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('day-start' as const), offset: fc.integer({ min: -2, max: 16 }), minutes: dayStartMinutesArb }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('revoke' as const), pick: fc.nat() }) },
 );
 
@@ -78,16 +93,16 @@ async function stored(userId: string) {
 }
 
 /** What the reference model derives from the sessions and the adjustments that took effect, as of `asOf`. */
-function reference(sessions: readonly SessionTimes[], grants: FreezeGrant[], repairs: Set<LocalDate>, everGranted: boolean, asOf: LocalDate | null) {
-  const qualified = [...recomputeAll(sessions, QUALIFY).credits].filter(([, s]) => s >= QUALIFY).map(([d]) => d);
+function reference(sessions: readonly SessionTimes[], changes: DayStartChange[], grants: FreezeGrant[], repairs: Set<LocalDate>, everGranted: boolean, asOf: LocalDate | null) {
+  const qualified = [...recomputeAll(sessions, QUALIFY, changes).credits].filter(([, s]) => s >= QUALIFY).map(([d]) => d);
   const runs = runsOf([...qualified, ...repairs]);
   if (!everGranted) return { runs, streak: { ...streakFromRuns(runs), frozenDates: [], freezesAvailable: 0, freezeReach: 0 } };
   return { runs, streak: walkStreak(runs, grants, CAP, asOf as LocalDate) };
 }
 
-describe('freezes and repairs: the engine holds the reference model', () => {
+describe('freezes, repairs and day starts: the engine holds the reference model', () => {
   // What the draws covered, printed so a change of the arbitraries that stops reaching freezes shows.
-  const tally = { cases: 0, frozen: 0, reach: 0, repaired: 0, revoked: 0 };
+  const tally = { cases: 0, frozen: 0, reach: 0, repaired: 0, dayStart: 0, revoked: 0 };
   afterAll(() => console.info(`adjustments parity: ${JSON.stringify(tally)}`));
 
   it('stores the runs and streak walkStreak derives, for any history and adjustments in any order, and a rebuild agrees', async () => {
@@ -95,7 +110,9 @@ describe('freezes and repairs: the engine holds the reference model', () => {
       fc.asyncProperty(scenarioArb, async ({ sessions, ops }) => {
         const userId = `${newRunPrefix()}-adj`;
         const day0 = localDateOf(Math.min(...sessions.map((s) => s.startMs)), 'UTC');
-        const applied: Array<{ id: string; kind: 'grant-freezes' | 'repair'; grant?: FreezeGrant; date?: LocalDate }> = [];
+        const applied: Array<{ id: string; kind: 'grant-freezes' | 'repair' | 'day-start'; grant?: FreezeGrant; date?: LocalDate; change?: DayStartChange }> = [];
+        // The changes in effect, in the order they were recorded: the model lets a later one win a tie.
+        const inEffect = () => applied.filter((a) => a.change !== undefined && !revoked.has(a.id)).map((a) => a.change as DayStartChange);
         const revoked = new Set<string>();
         const repairs = new Map<LocalDate, string>();
         let everGranted = false;
@@ -109,6 +126,7 @@ describe('freezes and repairs: the engine holds the reference model', () => {
           let adjustment: Adjustment;
           if (op.op === 'grant') adjustment = { id, kind: 'grant-freezes', userId, count: op.count, effectiveFrom: addDays(day0, op.offset), reason: 'parity', actor: 'test' };
           else if (op.op === 'repair') adjustment = { id, kind: 'repair', userId, date: addDays(day0, op.offset), reason: 'parity', actor: 'test' };
+          else if (op.op === 'day-start') adjustment = { id, kind: 'day-start', userId, minutes: op.minutes, effectiveFrom: addDays(day0, op.offset), reason: 'parity', actor: 'test' };
           else {
             const target = applied[op.pick % Math.max(1, applied.length)];
             if (target === undefined) continue;
@@ -127,18 +145,27 @@ describe('freezes and repairs: the engine holds the reference model', () => {
               repairs.set(adjustment.date, id);
               applied.push({ id, kind: 'repair', date: adjustment.date });
             }
+          } else if (adjustment.kind === 'day-start') {
+            // A change the date already has records nothing.
+            const effectiveFrom = adjustment.effectiveFrom as LocalDate;
+            const unchanged = dayStartMinutesOn(inEffect(), effectiveFrom) === adjustment.minutes;
+            expect(outcome).toMatchObject({ status: unchanged ? 'already_set' : 'applied', effectiveFrom });
+            if (!unchanged) applied.push({ id, kind: 'day-start', change: { effectiveFrom, minutes: adjustment.minutes } });
           } else {
             expect(outcome.status).toBe(revoked.has(adjustment.revokes) ? 'already_revoked' : 'applied');
             revoked.add(adjustment.revokes);
             const target = applied.find((a) => a.id === adjustment.revokes);
             if (target?.kind === 'repair' && target.date !== undefined && repairs.get(target.date) === target.id) repairs.delete(target.date);
           }
-          expect(outcome.after).not.toBeNull();
+          // Nothing recorded leaves the streak as it was (none yet for a new user's midnight).
+          if (outcome.status === 'already_set') expect(outcome.after).toEqual(outcome.before);
+          else expect(outcome.after).not.toBeNull();
         }
         const grants = applied.filter((a) => a.grant !== undefined && !revoked.has(a.id)).map((a) => a.grant as FreezeGrant);
+        const changes = inEffect();
 
         const accepted = await stored(userId);
-        const expected = reference(sessions, grants, new Set(repairs.keys()), everGranted, accepted.streak.asOf);
+        const expected = reference(sessions, changes, grants, new Set(repairs.keys()), everGranted, accepted.streak.asOf);
         expect(accepted.runs).toEqual(expected.runs);
         expect(accepted.streak).toMatchObject(expected.streak);
         expect(accepted.streak.asOf === null).toBe(!everGranted);
@@ -146,13 +173,14 @@ describe('freezes and repairs: the engine holds the reference model', () => {
         if (accepted.streak.frozenDates.length > 0) tally.frozen += 1;
         if (accepted.streak.freezeReach > 0) tally.reach += 1;
         if (repairs.size > 0) tally.repaired += 1;
+        if (changes.some((c) => c.minutes > 0)) tally.dayStart += 1;
         if (revoked.size > 0) tally.revoked += 1;
 
         // The set-based path derives the same; it changes something only if the user's date moved on meanwhile.
         const changed = await rebuild(db.pool, [userId]);
         const rebuilt = await stored(userId);
         expect(rebuilt.runs).toEqual(expected.runs);
-        expect(rebuilt.streak).toMatchObject(reference(sessions, grants, new Set(repairs.keys()), everGranted, rebuilt.streak.asOf).streak);
+        expect(rebuilt.streak).toMatchObject(reference(sessions, changes, grants, new Set(repairs.keys()), everGranted, rebuilt.streak.asOf).streak);
         if (rebuilt.streak.asOf === accepted.streak.asOf) expect(changed).toEqual([]);
       }),
       { numRuns: usesEmbeddedDatabase ? 20 : 100 },

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { StreakEventSource } from './referenceStreakEvent';
-import type { SessionTimes } from '../../src/domain';
+import { type DayStartChange, type LocalDate, type SessionTimes, addDays } from '../../src/domain';
 import { DAY_MS, historyArb, zoneArb } from '../support/arbitraries';
 import { storedZoneSpeller } from '../support/storedZones';
 import { usesEmbeddedDatabase } from '../support/testDatabase';
@@ -98,4 +98,26 @@ export async function readStoredStreak(db: CommonQueryMethods, userId: string): 
            to_char(last_qualified_date, 'YYYY-MM-DD') as "lastQualifiedDate", qualified_days_count as "qualifiedDaysCount",
            timezone, version, floor(extract(epoch from updated_at) * 1000)::bigint as "updatedAt"
     from user_streaks where user_id = ${userId}`);
+}
+
+/** Day-start minutes, weighted towards the ones that meet offset changes (01:00–03:00) and the extremes. */
+export const dayStartMinutesArb = fc.oneof(
+  fc.integer({ min: 0, max: 48 }).map((n) => n * 15),
+  fc.constantFrom(0, 60, 90, 120, 150, 180, 240, 720),
+);
+
+/** Up to four day-start changes effective within a few days of `date` (in any order, dates may repeat). */
+export const dayStartChangesNear = (date: LocalDate): fc.Arbitrary<DayStartChange[]> =>
+  fc.array(fc.record({ effectiveFrom: fc.integer({ min: -3, max: 3 }).map((n) => addDays(date, n)), minutes: dayStartMinutesArb }), { maxLength: 4 });
+
+/**
+ * The schedule PostgreSQL keeps (user_streaks.day_start_from / day_start_minutes): per effective date the
+ * latest change, ascending; null without one. The model reads the list itself, a later change winning a tie.
+ */
+export function toSchedule(changes: readonly DayStartChange[]): { from: string[]; minutes: number[] } | null {
+  const latest = new Map<LocalDate, number>();
+  for (const change of changes) latest.set(change.effectiveFrom, change.minutes);
+  if (latest.size === 0) return null;
+  const dates = [...latest.keys()].sort();
+  return { from: dates, minutes: dates.map((d) => latest.get(d) as number) };
 }
