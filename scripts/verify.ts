@@ -13,7 +13,7 @@ import { verifyParity, type ParityReport } from './lib/verify/verifyParity';
 
 const spec: CliSpec = {
   name: 'verify',
-  description: 'Parity report between legacy Firestore streaks/{userId} and the SQL streaks. Differences the legacy rules explain (late sessions ignored) are reported apart from real mismatches. Each result is also stored in SQL, where npm run status reads the last one.',
+  description: 'Parity report between legacy Firestore streaks/{userId} and the SQL streaks. Differences the legacy rules explain (late sessions ignored) are reported apart from real mismatches. A user with a day start is compared with the midnight rule the legacy app kept, applied to their SQL sessions. Each result is also stored in SQL, where npm run status reads the last one.',
   flags: [
     { flag: '--from-file', value: '<path>', description: 'NDJSON export holding streaks/{userId} (and, for session counts, sessions) documents' },
     { flag: '--from-firestore', description: 'read the streaks collection with firebase-admin' },
@@ -46,11 +46,11 @@ runCli(async () => {
     const onMismatch = (d: ParityReport['differences'][number]) => {
       if (mismatches.length < MISMATCH_SAMPLE_MAX) mismatches.push({ userId: d.userId, verdict: d.verdict, differences: d.differences });
     };
-    const report = await verifyParity(db.pool, source, { limit: flags.limit, batchSize: flags.batchSize, collection: flags.collection, onMismatch });
+    const report = await verifyParity(db.pool, source, { limit: flags.limit, batchSize: flags.batchSize, qualifySeconds: config.qualifySeconds, collection: flags.collection, onMismatch });
     console.log(formatParity(report, source.describe));
     if (reportFile) writeFileSync(reportFile, JSON.stringify(report, null, 2) + '\n');
     // Kept in SQL too, so `npm run status` knows the last verify without the report file.
-    const counts = { legacyDocuments: report.legacyDocuments, legacyUsers: report.legacyUsers, ...report.verdicts };
+    const counts = { legacyDocuments: report.legacyDocuments, legacyUsers: report.legacyUsers, midnightRuleUsers: report.midnightRuleUsers, ...report.verdicts };
     await recordVerifyResult(db.pool, { source: source.describe, counts, mismatches }, config.retentionDays);
     const failing = report.verdicts.mismatch + report.verdicts.missing_in_sql + report.verdicts.missing_in_legacy;
     return flags.failOnMismatch && failing > 0 ? 1 : 0;
@@ -68,6 +68,7 @@ function formatParity(r: ParityReport, source: string): string {
     `  unreadable legacy  ${v.unreadable}   (listed below; not compared)`,
     `  missing in legacy  ${v.missing_in_legacy}`,
     `    (SQL streaks without a legacy document: not among the ${r.legacyDocuments} above)`,
+    `  by midnight rule   ${r.midnightRuleUsers}   (of those compared: users with a day start, held to the legacy midnight rule over their SQL sessions, not to their stored streak)`,
     '  per field (equal / different):',
     ...Object.entries(r.fields).map(([f, c]) => `    ${f.padEnd(20)} ${c.equal} / ${c.different}`),
   ];

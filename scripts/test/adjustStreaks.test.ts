@@ -9,8 +9,8 @@ import { createTestDatabase, startEmbeddedServerProcess, type TestDatabase } fro
 import { createScratchDatabase } from '../lib/migrate/scratchDatabase';
 import { runScript } from './support/runScript';
 
-// npm run adjust-streaks: the operator's freezes, repairs (amnesty) and revocations. Each is recorded
-// once and rebuilds the user's streak in SQL; the same command again counts once.
+// npm run adjust-streaks: the operator's freezes, repairs (amnesty), day-start changes and revocations.
+// Each rebuilds the user's streak in SQL; the same grant or repair again counts once.
 jest.setTimeout(120_000);
 
 const QUALIFY = 1800;
@@ -37,7 +37,18 @@ async function seed(userId: string): Promise<void> {
     await acceptSession(db.pool, { userId, sessionId: date, session: { startMs, endMs: startMs + 40 * 60_000, timeZone: 'UTC' }, source: 'callable' }, { qualifySeconds: QUALIFY, freezeCap: 2 });
   }
 }
+/**
+ * Sessions over UTC midnight, 20 minutes either side of it: by midnight only 03-02 and 03-03 reach 30
+ * minutes (two halves each); from a day start of 01:00 or later each counts whole, 03-01 to 03-03.
+ */
+async function seedOverMidnight(userId: string): Promise<void> {
+  for (const date of ['2025-03-01', '2025-03-02', '2025-03-03']) {
+    const startMs = Date.parse(`${date}T23:40:00Z`);
+    await acceptSession(db.pool, { userId, sessionId: date, session: { startMs, endMs: startMs + 40 * 60_000, timeZone: 'UTC' }, source: 'callable' }, { qualifySeconds: QUALIFY, freezeCap: 2 });
+  }
+}
 const adjust = (args: string[]) => runScript('adjust-streaks.ts', args, db.url, env);
+const idOf = (stdout: string) => /^\w+ (cli-day-start-[0-9a-f]{20}) /m.exec(stdout)?.[1];
 const streak = async (userId: string) => {
   const s = await readStreak(db.pool, userId);
   return s && { currentStreak: s.currentStreak, longestStreak: s.longestStreak, frozenDates: s.frozenDates };
@@ -142,6 +153,72 @@ describe('npm run adjust-streaks', () => {
     expect(ofRevoke.stderr).toContain(`error: not_revocable: ${revokeId} is itself a revoke`);
   });
 
+  it('day-start moves the dates from --effective on, and every run records a change unless its minutes already apply', async () => {
+    await seedOverMidnight('owl');
+    const set = (minutes: number, ...more: string[]) => adjust(['day-start', '--user', 'owl', '--minutes', String(minutes), '--effective', '2025-03-01', '--reason', 'ticket 5', ...more]);
+
+    const first = await set(240);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toMatch(
+      /^applied cli-day-start-[0-9a-f]{20} user owl minutes 240 from 2025-03-01: currentStreak 2 → 3, longestStreak 2 → 3, qualifiedDaysCount 2 → 3, freezesAvailable 0 → 0, frozenDates \[\] → \[\], dayStartMinutes 0 → 240$/m,
+    );
+    expect(first.stdout).toMatch(/^1 adjustment: 1 applied; 1 streak changed$/m);
+    expect(await streak('owl')).toEqual({ currentStreak: 3, longestStreak: 3, frozenDates: [] });
+
+    // Back to midnight from the same date, then 240 again: the same command as the first is a new change, not a duplicate.
+    expect((await set(0)).stdout).toMatch(/^applied cli-day-start-\w+ user owl minutes 0 from 2025-03-01: currentStreak 3 → 2, .*dayStartMinutes 240 → 0$/m);
+    const third = await set(240);
+    expect(third.stdout).toMatch(/^applied cli-day-start-\w+ user owl minutes 240 from 2025-03-01: currentStreak 2 → 3, .*dayStartMinutes 0 → 240$/m);
+    const recorded = await adjustments('owl');
+    expect(recorded).toHaveLength(3);
+    expect(new Set(recorded.map((a) => a.id)).size).toBe(3);
+    expect(recorded.every((a) => a.kind === 'day-start' && /^cli:.+/.test(a.actor))).toBe(true);
+
+    // Minutes already in effect from that date: nothing recorded, and the change that set them named.
+    const again = await set(240);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`^already_set cli-day-start-\\w+ user owl minutes 240 from 2025-03-01 \\(by ${idOf(third.stdout)}\\): currentStreak 3 → 3`, 'm'));
+    expect(again.stdout).toMatch(/^1 adjustment: 1 already_set; 0 streaks changed$/m);
+    // Before the first change the dates begin at midnight, the default: already set, by no adjustment.
+    const earlier = await adjust(['day-start', '--user', 'owl', '--minutes', '0', '--effective', '2025-02-01', '--reason', 'ticket 5', '--json']);
+    const [outcome] = JSON.parse(earlier.stdout).outcomes;
+    expect(outcome).toMatchObject({ status: 'already_set', kind: 'day-start', minutes: 0, effectiveFrom: '2025-02-01' });
+    expect(outcome).not.toHaveProperty('existingId');
+    expect(await adjustments('owl')).toHaveLength(3);
+  });
+
+  it('day-start from an earlier date recomputes the streak from there; --dry-run and --json show it and keep nothing', async () => {
+    await seedOverMidnight('owl-dry');
+    const before = await written();
+    // From 03-02 on: 03-01 keeps its midnight start and now ends at 01:00 on 03-02, holding its session whole.
+    const run = await adjust(['day-start', '--user', 'owl-dry', '--minutes', '60', '--effective', '2025-03-02', '--reason', 'try it', '--dry-run', '--json']);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ command: 'day-start', dryRun: true, ok: true, counts: { applied: 1 }, changed: 1 });
+    expect(report.outcomes).toEqual([
+      expect.objectContaining({
+        status: 'applied',
+        kind: 'day-start',
+        minutes: 60,
+        effectiveFrom: '2025-03-02',
+        adjustmentId: expect.stringMatching(/^cli-day-start-[0-9a-f]{20}$/),
+        before: expect.objectContaining({ currentStreak: 2, qualifiedDaysCount: 2, dayStartMinutes: 0 }),
+        after: expect.objectContaining({ currentStreak: 3, qualifiedDaysCount: 3, lastQualifiedDate: '2025-03-03', dayStartMinutes: 60 }),
+      }),
+    ]);
+    expect(await written()).toEqual(before);
+  });
+
+  it('revoke of a day-start change brings back the schedule before it', async () => {
+    await seedOverMidnight('owl-revoked');
+    const set = await adjust(['day-start', '--user', 'owl-revoked', '--minutes', '120', '--effective', '2025-03-01', '--reason', 'wrong user', '--id', 'ticket-120']);
+    expect(set.stdout).toMatch(/^applied ticket-120 user owl-revoked minutes 120 from 2025-03-01: currentStreak 2 → 3/m);
+    const revoke = await adjust(['revoke', '--id', 'ticket-120', '--reason', 'set for the wrong user']);
+    expect(revoke.code).toBe(0);
+    expect(revoke.stdout).toMatch(/^applied cli-revoke-\w+ user owl-revoked revokes ticket-120: currentStreak 3 → 2, longestStreak 3 → 2, qualifiedDaysCount 3 → 2, freezesAvailable 0 → 0, frozenDates \[\] → \[\], dayStartMinutes 120 → 0$/m);
+    expect(await streak('owl-revoked')).toEqual({ currentStreak: 2, longestStreak: 2, frozenDates: [] });
+  });
+
   it('--id given to other content is a conflict: exit 1, nothing recorded', async () => {
     await seed('conflicted');
     expect(await adjust(['grant-freezes', '--user', 'conflicted', '--count', '1', '--effective', '2025-03-01', '--reason', 'ticket 88', '--id', 'ticket-88'])).toMatchObject({ code: 0 });
@@ -177,8 +254,16 @@ describe('npm run adjust-streaks', () => {
       [['repair', '--user', 'u', '--date', GAP, '--reason', 'x'.repeat(501)], 'must be at most 500 characters'],
       [['repair', '--user', 'u', '--date', GAP, '--reason', 'r', '--id', 'i'.repeat(129)], 'error: --id "iiii'],
       [['revoke', '--reason', 'r'], 'error: revoke needs --id <adjustment id>'],
-      [['revoke', '--id', 'x', '--user', 'u', '--reason', 'r'], 'error: --user is an option of adjust-streaks grant-freezes, adjust-streaks repair only'],
-      [['freeze', '--user', 'u'], 'error: what to do must be "grant-freezes" or "repair" or "revoke", got "freeze"'],
+      [['revoke', '--id', 'x', '--user', 'u', '--reason', 'r'], 'error: --user is an option of adjust-streaks grant-freezes, adjust-streaks repair, adjust-streaks day-start only'],
+      [['freeze', '--user', 'u'], 'error: what to do must be "grant-freezes" or "repair" or "day-start" or "revoke", got "freeze"'],
+      [['day-start', '--user', 'u', '--minutes', '100', '--effective', '2025-03-01', '--reason', 'r'], 'error: --minutes 100: must be a multiple of 15 from 0 to 720'],
+      [['day-start', '--user', 'u', '--minutes', '735', '--effective', '2025-03-01', '--reason', 'r'], 'error: --minutes must be an integer from 0 to 720, got "735"'],
+      [['day-start', '--user', 'u', '--minutes', '-15', '--effective', '2025-03-01', '--reason', 'r'], 'error: --minutes must be an integer from 0 to 720, got "-15"'],
+      [['day-start', '--user', 'u', '--minutes', '60', '--reason', 'r'], 'error: day-start needs --effective <YYYY-MM-DD>'],
+      [['day-start', '--user', 'u', '--effective', '2025-03-01', '--reason', 'r'], 'error: day-start needs --minutes <m>'],
+      [['day-start', '--user', 'u', '--minutes', '60', '--effective', '1999-12-31', '--reason', 'r'], 'error: --effective "1999-12-31": must lie between 2000-01-01 and 2099-12-31'],
+      [['day-start', '--user', 'u', '--minutes', '60', '--count', '1', '--effective', '2025-03-01', '--reason', 'r'], 'error: --count is an option of adjust-streaks grant-freezes only'],
+      [['repair', '--user', 'u', '--date', GAP, '--minutes', '60', '--reason', 'r'], 'error: --minutes is an option of adjust-streaks day-start only'],
     ];
     for (const [args, message] of cases) {
       const run = await adjust(args);
@@ -187,6 +272,19 @@ describe('npm run adjust-streaks', () => {
       expect(run.stderr).toContain('(see npm run adjust-streaks -- --help)');
     }
     expect(await written()).toEqual(before);
+  });
+
+  it('--help documents day-start and its flags', async () => {
+    const all = await adjust(['--help']);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^Usage: npm run adjust-streaks -- <grant-freezes\|repair\|day-start\|revoke> \[options\]$/m);
+    expect(all.stdout).toMatch(/^ {2}day-start +make --user's dates begin --minutes after local midnight/m);
+    const own = await adjust(['day-start', '--help']);
+    expect(own.stdout).toMatch(/^Usage: npm run adjust-streaks -- day-start \[options\]$/m);
+    expect(own.stdout).toMatch(/^ {2}--minutes <m> +minutes after local midnight each date begins, a multiple of 15 \(0-720\)$/m);
+    expect(own.stdout).toContain('--effective <YYYY-MM-DD>');
+    expect(own.stdout).not.toContain('--count');
+    expect(own.stdout).not.toContain('--from-file');
   });
 
   it('refuses to run against a database that is not migrated', async () => {

@@ -1,5 +1,6 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { userIdSchema } from '../../../functions/src/contract/userId';
+import { DAY_START_STEP_MINUTES, isDayStartMinutes, MAX_DAY_START_MINUTES } from '../../../functions/src/domain/dayStart';
 import { adjustmentDateSchema, adjustmentIdSchema, adjustmentReasonSchema } from '../../../functions/src/contract/streakAdjustmentMessage';
 
 // The values an operator types for an adjustment, checked before anything touches the database.
@@ -8,6 +9,9 @@ import { adjustmentDateSchema, adjustmentIdSchema, adjustmentReasonSchema } from
 /** Most freezes one grant gives (streak_adjustments.count). */
 export const FREEZE_COUNT = { min: 1, max: 100 } as const;
 
+/** The range parseCommandLine checks --minutes against; the step is adjustmentFields.minutes'. */
+export const DAY_START_MINUTES = { min: 0, max: MAX_DAY_START_MINUTES } as const;
+
 export const adjustmentFields = {
   // A uid typed with a stray space would silently name another (new) user: refused, as delete-user does.
   user: userIdSchema.refine((uid) => uid.trim() === uid, 'must not start or end with spaces'),
@@ -15,6 +19,8 @@ export const adjustmentFields = {
   date: adjustmentDateSchema,
   reason: adjustmentReasonSchema,
   id: adjustmentIdSchema,
+  // The rule setDayStart holds a user to: every date keeps a positive length whatever the change.
+  minutes: z.number().refine(isDayStartMinutes, `must be a multiple of ${DAY_START_STEP_MINUTES} from 0 to ${MAX_DAY_START_MINUTES}`),
 };
 
 /** `value` if `schema` accepts it; else one problem line naming `label` and the value. */

@@ -15,7 +15,8 @@ export interface AdjustmentReport {
   counts: Partial<Record<Status, number>>;
   /** Streaks whose version moved: each queued one outbox row (none kept in a dry run). */
   changed: number;
-  outcomes: Array<AdjustmentOutcome & { kind: AdjustmentKind; revokes?: string; line?: number }>;
+  /** A day-start change's outcome also says the minutes asked for; effectiveFrom is the database's. */
+  outcomes: Array<AdjustmentOutcome & { kind: AdjustmentKind; revokes?: string; minutes?: number; line?: number }>;
   problems: string[];
   /** Worth a look, not a failure: an applied adjustment for a user with no streak yet (a mistyped uid makes a new user). */
   notes: string[];
@@ -37,6 +38,7 @@ export function adjustmentReport(command: AdjustmentKind, dryRun: boolean, appli
     ...outcome,
     kind: adjustment.kind,
     ...(adjustment.kind === 'revoke' ? { revokes: adjustment.revokes } : {}),
+    ...(adjustment.kind === 'day-start' ? { minutes: adjustment.minutes } : {}),
     ...(line === undefined ? {} : { line }),
   }));
   return { command, dryRun, ok: problems.length === 0, counts, changed, outcomes, problems, notes };
@@ -45,7 +47,7 @@ export function adjustmentReport(command: AdjustmentKind, dryRun: boolean, appli
 function problemOf(outcome: AdjustmentOutcome, revokes: string | null): string {
   switch (outcome.status) {
     case 'conflict':
-      return `conflict: adjustment ${outcome.adjustmentId} is already recorded with other content (user, kind, date, count or reason); give another --id`;
+      return `conflict: adjustment ${outcome.adjustmentId} is already recorded with other content (user, kind, date, count, minutes or reason); give another --id`;
     case 'unknown_target':
       return `unknown_target: there is no adjustment ${revokes} to revoke`;
     case 'not_revocable':

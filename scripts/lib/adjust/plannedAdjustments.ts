@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Adjustment, AdjustmentKind } from '../../../functions/src/db/streakAdjustments';
 import { readableFile } from '../cli/fileFlags';
 import { adjustmentFields, fieldValue } from './adjustmentFields';
-import { contentAdjustmentId, revokeAdjustmentId } from './adjustmentId';
+import { contentAdjustmentId, freshAdjustmentId } from './adjustmentId';
 import type { AdjustStreaksFlags } from './adjustStreaksCli';
 import { readRepairFile } from './repairFile';
 
@@ -32,10 +32,22 @@ export function plannedAdjustments(cli: AdjustCommandLine, actor: string): Plann
   const reasonProblems: string[] = [];
   const reason = cli.flags.reason === undefined ? void reasonProblems.push('--reason <text> is required: say why, it is kept with the adjustment') : fieldValue(adjustmentFields.reason, cli.flags.reason, '--reason', reasonProblems);
   const common = reason === undefined ? undefined : { reason, actor };
-  const planned =
-    cli.command === 'revoke' ? revoke(cli, common) : cli.command === 'grant-freezes' ? grant(cli, common) : cli.flags.fromFile === undefined ? repair(cli, common) : repairFile(cli, cli.flags.fromFile, common);
+  const planned = plannedOf(cli, common);
   cli.problems.push(...reasonProblems);
   return planned;
+}
+
+function plannedOf(cli: AdjustCommandLine, common: Common | undefined): PlannedAdjustment[] {
+  switch (cli.command) {
+    case 'grant-freezes':
+      return grant(cli, common);
+    case 'repair':
+      return cli.flags.fromFile === undefined ? repair(cli, common) : repairFile(cli, cli.flags.fromFile, common);
+    case 'day-start':
+      return dayStart(cli, common);
+    case 'revoke':
+      return revoke(cli, common);
+  }
 }
 
 function grant(cli: AdjustCommandLine, common: Common | undefined): PlannedAdjustment[] {
@@ -69,10 +81,19 @@ function repairFile(cli: AdjustCommandLine, fromFile: string, common: Common | u
   return lines.map(({ line, userId, date }) => ({ line, adjustment: { id: contentAdjustmentId('repair', [userId, date, common.reason]), kind: 'repair', userId, date, ...common } }));
 }
 
+function dayStart(cli: AdjustCommandLine, common: Common | undefined): PlannedAdjustment[] {
+  const userId = required(cli, 'user', '--user', '<uid>', adjustmentFields.user);
+  const minutes = required(cli, 'minutes', '--minutes', '<m>', adjustmentFields.minutes);
+  const effectiveFrom = required(cli, 'effective', '--effective', '<YYYY-MM-DD>', adjustmentFields.date);
+  const id = optionalId(cli);
+  if (!common || userId === undefined || minutes === undefined || effectiveFrom === undefined || id === null) return [];
+  return [{ adjustment: { id: id ?? freshAdjustmentId('day-start'), kind: 'day-start', userId, minutes, effectiveFrom, ...common } }];
+}
+
 function revoke(cli: AdjustCommandLine, common: Common | undefined): PlannedAdjustment[] {
   const revokes = required(cli, 'id', '--id', '<adjustment id>', adjustmentFields.id);
   if (!common || revokes === undefined) return [];
-  return [{ adjustment: { id: revokeAdjustmentId(), kind: 'revoke', revokes, ...common } }];
+  return [{ adjustment: { id: freshAdjustmentId('revoke'), kind: 'revoke', revokes, ...common } }];
 }
 
 /**
@@ -95,7 +116,7 @@ function required<K extends keyof AdjustStreaksFlags>(
   return schema ? fieldValue(schema, value, flag, cli.problems) : value;
 }
 
-/** --id of a grant or repair: undefined when absent (the id is derived), null when refused. */
+/** --id of a grant, repair or day-start change: undefined when absent (the command makes one), null when refused. */
 function optionalId(cli: AdjustCommandLine): string | undefined | null {
   if (cli.flags.id === undefined) return undefined;
   return fieldValue(adjustmentFields.id, cli.flags.id, '--id', cli.problems) ?? null;

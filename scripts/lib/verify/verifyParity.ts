@@ -12,6 +12,8 @@ export interface ParityReport {
   /** Readable legacy streaks, each compared with SQL: equal + legacy_late_data + mismatch + missing_in_sql. */
   legacyUsers: number;
   verdicts: Record<Verdict | 'missing_in_sql' | 'missing_in_legacy' | 'unreadable', number>;
+  /** Of the users found in SQL, those with a day start: compared with the legacy midnight rule's values, not their stored streak. */
+  midnightRuleUsers: number;
   /** Per field: users equal / different (among users present on both sides with the field). */
   fields: Record<StreakField, { equal: number; different: number }>;
   differences: Array<{ userId: string; verdict: Verdict | 'missing_in_sql'; differences: FieldDifference[] }>;
@@ -30,13 +32,21 @@ export interface ParityReport {
 export async function verifyParity(
   pool: DatabasePool,
   source: LegacySource,
-  options: { limit: number; batchSize: number; collection?: string; onMismatch?: (entry: ParityReport['differences'][number]) => void },
+  options: {
+    limit: number;
+    batchSize: number;
+    /** The threshold the midnight rule's values of day-start users are computed with (QUALIFY_MINUTES). */
+    qualifySeconds: number;
+    collection?: string;
+    onMismatch?: (entry: ParityReport['differences'][number]) => void;
+  },
 ): Promise<ParityReport> {
   const streaksCollection = options.collection ?? 'streaks';
   const report: ParityReport = {
     legacyDocuments: 0,
     legacyUsers: 0,
     verdicts: { equal: 0, legacy_late_data: 0, mismatch: 0, missing_in_sql: 0, missing_in_legacy: 0, unreadable: 0 },
+    midnightRuleUsers: 0,
     fields: Object.fromEntries(STREAK_FIELDS.map((f) => [f, { equal: 0, different: 0 }])) as ParityReport['fields'],
     differences: [],
     unreadable: [],
@@ -87,7 +97,7 @@ export async function verifyParity(
       report.legacyUsers += ids.length;
       report.legacyDocuments += ids.length;
       await addLegacyUsers(conn, ids);
-      const bySql = new Map((await streakValuesOf(conn, ids)).map((r) => [r.userId, r]));
+      const bySql = new Map((await streakValuesOf(conn, ids, options.qualifySeconds)).map((r) => [r.userId, r]));
       for (const [userId, values] of legacy) {
         const stored = bySql.get(userId);
         if (!stored) {
@@ -95,7 +105,8 @@ export async function verifyParity(
           note({ userId, verdict: 'missing_in_sql', differences: [] });
           continue;
         }
-        const { userId: _, ...storedValues } = stored;
+        const { userId: _, midnightRule, ...storedValues } = stored;
+        if (midnightRule) report.midnightRuleUsers += 1;
         const { verdict, differences } = compareStreak(values, storedValues);
         report.verdicts[verdict] += 1;
         for (const field of STREAK_FIELDS) {
