@@ -44,7 +44,7 @@ export const params = {
   acceptRateBurst: defineInt('ACCEPT_RATE_BURST', { default: 120, description: 'acceptFocusSession calls a user may make at once before ACCEPT_RATE_PER_MINUTE applies.' }),
   friendsRatePerMinute: defineInt('FRIENDS_RATE_PER_MINUTE', { default: 30, description: 'addFriend calls, and separately removeFriend calls, per user per minute, sustained; past it resource-exhausted.' }),
   friendsRateBurst: defineInt('FRIENDS_RATE_BURST', { default: 60, description: 'addFriend (and removeFriend) calls a user may make at once before FRIENDS_RATE_PER_MINUTE applies.' }),
-  mutationRatePerMinute: defineInt('MUTATION_RATE_PER_MINUTE', { default: 10, description: 'Calls per user per minute of each other mutating callable (deleteMyData), sustained; past it resource-exhausted.' }),
+  mutationRatePerMinute: defineInt('MUTATION_RATE_PER_MINUTE', { default: 10, description: 'Calls per user per minute of each other mutating callable (deleteMyData, setDayStart), sustained; past it resource-exhausted.' }),
   mutationRateBurst: defineInt('MUTATION_RATE_BURST', { default: 20, description: 'Calls of each other mutating callable a user may make at once before MUTATION_RATE_PER_MINUTE applies.' }),
   readRatePerMinute: defineInt('READ_RATE_PER_MINUTE', { default: 300, description: 'Calls per user per minute of each read callable (getMyStreak, getFriends, getFriendsLeaderboard, exportMyData), sustained; past it resource-exhausted.' }),
   readRateBurst: defineInt('READ_RATE_BURST', { default: 600, description: 'Calls of each read callable a user may make at once before READ_RATE_PER_MINUTE applies.' }),

@@ -15,6 +15,7 @@ export const addFriend = onCall(callableOptions, load(() => import('./callables/
 export const removeFriend = onCall(callableOptions, load(() => import('./callables/removeFriend').then((m) => m.handleRemoveFriend)));
 export const getFriends = onCall(callableOptions, load(() => import('./callables/getFriends').then((m) => m.handleGetFriends)));
 export const getFriendsLeaderboard = onCall(callableOptions, load(() => import('./callables/getFriendsLeaderboard').then((m) => m.handleGetFriendsLeaderboard)));
+export const setDayStart = onCall(callableOptions, load(() => import('./callables/setDayStart').then((m) => m.handleSetDayStart)));
 export const exportMyData = onCall(callableOptions, load(() => import('./callables/exportMyData').then((m) => m.handleExportMyData)));
 export const deleteMyData = onCall(callableOptions, load(() => import('./callables/deleteMyData').then((m) => m.handleDeleteMyData)));
 export const projectStreak = onMessagePublished(projectStreakOptions, load(() => import('./projection/projectStreak').then((m) => m.handleProjectStreak)));

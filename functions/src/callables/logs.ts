@@ -63,6 +63,10 @@ export const logs = {
   friendRemoved(context: CallContext, friendId: string, removed: string): void {
     logger.info('callable: friend removed', traced({ ...context, friendId, removed }));
   },
+  dayStartSet(context: CallContext, f: { minutes: number; effectiveFrom: string; status: 'applied' | 'already_set'; adjustmentId: string; version: number | null }): void {
+    // already_set recorded nothing: adjustmentId is then the id this call would have used.
+    logger.info('callable: day start set', traced({ ...context, ...f }));
+  },
   rateLimited(context: CallContext, retryAfterSeconds: number): void {
     logger.warn('callable: call refused, per-user rate limit reached', traced({ ...context, reason: 'rate_limited', retryAfterSeconds }));
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DAY_START_STEP_MINUTES, MAX_DAY_START_MINUTES } from '../domain/dayStart';
 
 // The callable API, a contract the apps depend on: the one place app teams and tests read requests, responses and errors.
 
@@ -41,7 +42,8 @@ export const getMyStreakResponseSchema = streakSchema.extend({
   freezesAvailable: z.number().int().min(0),
   /** Dates of the current run a freeze covered, ascending, at most 31. */
   frozenDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).max(31),
-  dayStartMinutes: z.number().int().min(0).max(720),
+  /** Minutes after local midnight the caller's dates begin, as last set (setDayStart). */
+  dayStartMinutes: z.number().int().min(0).max(MAX_DAY_START_MINUTES),
 });
 export type GetMyStreakResponse = z.infer<typeof getMyStreakResponseSchema>;
 
@@ -101,6 +103,8 @@ export function issuesFromZod(error: z.ZodError): FieldIssue[] {
         return [{ field, code: 'invalid_value', message: `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}` }];
       case 'invalid_string':
         return [{ field, code: 'invalid_format', message: issue.message }];
+      case 'not_multiple_of':
+        return [{ field, code: 'not_multiple_of', message: issue.message }];
       default:
         return [{ field, code: 'invalid', message: issue.message }];
     }
@@ -154,6 +158,27 @@ export const getFriendsLeaderboardResponseSchema = z.object({
 });
 export type GetFriendsLeaderboardResponse = z.infer<typeof getFriendsLeaderboardResponseSchema>;
 
+// A personal day start: from the caller's next date on, each of their dates begins this many minutes
+// after local midnight (a night owl's 01:30 session counts for the evening before). Dates already begun
+// keep their start, so setting it never moves a session the streak has already counted.
+export const setDayStartRequestSchema = z
+  .object({
+    minutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_DAY_START_MINUTES)
+      .multipleOf(DAY_START_STEP_MINUTES, `must be a multiple of ${DAY_START_STEP_MINUTES}`),
+  })
+  .strict();
+export type SetDayStartRequest = z.infer<typeof setDayStartRequestSchema>;
+export const setDayStartResponseSchema = z.object({
+  dayStartMinutes: z.number().int().min(0).max(MAX_DAY_START_MINUTES),
+  /** The caller's first date that begins at dayStartMinutes: their next date when they called. */
+  effectiveFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+});
+export type SetDayStartResponse = z.infer<typeof setDayStartResponseSchema>;
+
 // A user's own data. exportMyData pages sessions with an opaque cursor (nextCursor of the previous page).
 export const exportMyDataRequestSchema = z.object({ cursor: z.string().min(1).max(512).optional() }).strict();
 export type ExportMyDataRequest = z.infer<typeof exportMyDataRequestSchema>;
@@ -165,11 +190,16 @@ export const exportedSessionSchema = z.object({
   source: z.enum(['callable', 'bridge', 'backfill']),
   createdAt: z.string().datetime(),
 });
-/** A freeze grant, repair or revocation recorded for the caller (who recorded it stays with the operators). */
+/**
+ * A freeze grant, repair, day-start change or revocation recorded for the caller (who recorded it stays
+ * with the operators). `count`: freezes granted; `minutes`: a day start's; `date`: the date a grant or a
+ * day start takes effect from, or the date repaired.
+ */
 export const exportedAdjustmentSchema = z.object({
   adjustmentId: z.string(),
-  kind: z.enum(['grant-freezes', 'repair', 'revoke']),
+  kind: z.enum(['grant-freezes', 'repair', 'day-start', 'revoke']),
   count: z.number().int().nullable(),
+  minutes: z.number().int().nullable(),
   date: z.string().nullable(),
   revokes: z.string().nullable(),
   revokedBy: z.string().nullable(),

@@ -168,11 +168,14 @@ describe('exportMyData', () => {
     await applyAdjustment(db.pool, { id: 'exf-repair', kind: 'repair', userId: 'exf', date: '2025-03-09', reason: 'outage', actor: 'cli:ops' }, rules);
     await applyAdjustment(db.pool, { id: 'exf-revoke', kind: 'revoke', revokes: 'exf-repair', reason: 'mistake', actor: 'cli:ops' }, rules);
     await applyAdjustment(db.pool, { id: 'exg-grant', kind: 'grant-freezes', userId: 'exg', count: 1, effectiveFrom: '2025-03-01', reason: 'purchase', actor: 'topic:m2' }, rules);
+    // From after the last session: the streak stays as it was.
+    await applyAdjustment(db.pool, { id: 'exf-day', kind: 'day-start', userId: 'exf', minutes: 240, effectiveFrom: '2025-03-20', reason: 'support ticket', actor: 'cli:ops' }, rules);
     const out = await call('exportMyData', 'exf', {});
     expect(out.adjustments).toEqual([
-      { adjustmentId: 'exf-grant', kind: 'grant-freezes', count: 1, date: '2025-03-01', revokes: null, revokedBy: null, reason: 'purchase', createdAt: expect.stringMatching(/Z$/) },
-      { adjustmentId: 'exf-repair', kind: 'repair', count: null, date: '2025-03-09', revokes: null, revokedBy: 'exf-revoke', reason: 'outage', createdAt: expect.stringMatching(/Z$/) },
-      { adjustmentId: 'exf-revoke', kind: 'revoke', count: null, date: null, revokes: 'exf-repair', revokedBy: null, reason: 'mistake', createdAt: expect.stringMatching(/Z$/) },
+      { adjustmentId: 'exf-grant', kind: 'grant-freezes', count: 1, minutes: null, date: '2025-03-01', revokes: null, revokedBy: null, reason: 'purchase', createdAt: expect.stringMatching(/Z$/) },
+      { adjustmentId: 'exf-repair', kind: 'repair', count: null, minutes: null, date: '2025-03-09', revokes: null, revokedBy: 'exf-revoke', reason: 'outage', createdAt: expect.stringMatching(/Z$/) },
+      { adjustmentId: 'exf-revoke', kind: 'revoke', count: null, minutes: null, date: null, revokes: 'exf-repair', revokedBy: null, reason: 'mistake', createdAt: expect.stringMatching(/Z$/) },
+      { adjustmentId: 'exf-day', kind: 'day-start', count: null, minutes: 240, date: '2025-03-20', revokes: null, revokedBy: null, reason: 'support ticket', createdAt: expect.stringMatching(/Z$/) },
     ]);
     // The freeze covered 2025-03-11: the export's streak is the stored one.
     expect(out.streak).toMatchObject({ currentStreak: 2, qualifiedDaysCount: 2 });
@@ -251,7 +254,8 @@ describe('deleteMyData', () => {
     await applyAdjustment(db.pool, { id: 'deladj-grant', kind: 'grant-freezes', userId: 'deladj', count: 2, effectiveFrom: '2025-03-01', reason: 'purchase', actor: 'topic:m1' }, rules);
     await applyAdjustment(db.pool, { id: 'deladj-repair', kind: 'repair', userId: 'deladj', date: '2025-03-11', reason: 'outage', actor: 'cli:ops' }, rules);
     await applyAdjustment(db.pool, { id: 'deladj-revoke', kind: 'revoke', revokes: 'deladj-grant', reason: 'refund', actor: 'cli:ops' }, rules);
-    expect(await rowsAbout('deladj')).toMatchObject({ adjustments: 3 });
+    await applyAdjustment(db.pool, { id: 'deladj-day', kind: 'day-start', userId: 'deladj', minutes: 60, effectiveFrom: '2025-03-10', reason: 'support ticket', actor: 'cli:ops' }, rules);
+    expect(await rowsAbout('deladj')).toMatchObject({ adjustments: 4 });
     await call('deleteMyData', 'deladj', { confirm: true });
     expect(await rowsAbout('deladj')).toEqual(NONE);
   });

@@ -64,8 +64,8 @@ describe('the deployable functions codebase', () => {
   it('lists every deployed function with its trigger, region and options', () => {
     const region = '{{ params.FUNCTIONS_REGION }}';
     const e = manifest.endpoints;
-    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'applyStreakAdjustment', 'bridgeLegacySession', 'deleteDataOnAccountDeletion', 'deleteMyData', 'exportMyData', 'finishAccountDeletions', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'mirrorLegacySessions', 'projectStreak', 'pruneTables', 'reconcileLegacySessions', 'relayStreakOutbox', 'removeFriend']);
-    for (const name of ['acceptFocusSession', 'getMyStreak', 'addFriend', 'removeFriend', 'getFriends', 'getFriendsLeaderboard', 'exportMyData', 'deleteMyData']) {
+    expect(Object.keys(e).sort()).toEqual(['acceptFocusSession', 'addFriend', 'applyStreakAdjustment', 'bridgeLegacySession', 'deleteDataOnAccountDeletion', 'deleteMyData', 'exportMyData', 'finishAccountDeletions', 'getFriends', 'getFriendsLeaderboard', 'getMyStreak', 'mirrorLegacySessions', 'projectStreak', 'pruneTables', 'reconcileLegacySessions', 'relayStreakOutbox', 'removeFriend', 'setDayStart']);
+    for (const name of ['acceptFocusSession', 'getMyStreak', 'addFriend', 'removeFriend', 'getFriends', 'getFriendsLeaderboard', 'exportMyData', 'deleteMyData', 'setDayStart']) {
       expect(e[name]).toMatchObject({
         platform: 'gcfv2',
         region,

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import functionsTest from 'firebase-functions-test';
 import * as deployed from '../../src/index';
 import { logs } from '../../src/callables/logs';
+import { isDayStartMinutes } from '../../src/domain';
 import { setRuntime } from '../../src/runtime';
 import { silenceLogs } from '../support/silenceLogs';
 import { useTestRuntime } from '../support/callableTestRuntime';
@@ -19,7 +20,7 @@ const CALLER = 'hostile-caller';
 const RUNS_PER_CALLABLE = Number(process.env.HOSTILE_RUNS ?? 400);
 const DOCUMENTED_ERRORS = new Set(['invalid-argument', 'not-found', 'already-exists', 'permission-denied', 'resource-exhausted', 'unauthenticated']);
 
-type Kind = 'sessionId' | 'instant' | 'zone' | 'uid' | 'limit' | 'by' | 'cursor' | 'confirm';
+type Kind = 'sessionId' | 'instant' | 'zone' | 'uid' | 'limit' | 'by' | 'cursor' | 'confirm' | 'minutes';
 
 interface CallableEntry {
   /** A valid request: the corpus breaks one thing at a time, or all of it. */
@@ -59,6 +60,7 @@ const CALLABLES: Record<string, CallableEntry> = {
   exportMyData: { base: {}, fields: { cursor: 'cursor' }, valid: (d) => onlyKeys(d, ['cursor']) && (d == null || [undefined, null].includes((d as Record<string, unknown>).cursor as never) || typeof (d as Record<string, unknown>).cursor === 'string') },
   // The caller owns no rows, so even a valid deletion writes nothing.
   deleteMyData: { base: { confirm: true }, fields: { confirm: 'confirm' }, valid: (d) => onlyKeys(d, ['confirm']) && d != null && (d as Record<string, unknown>).confirm === true },
+  setDayStart: { base: { minutes: 240 }, fields: { minutes: 'minutes' }, valid: (d) => onlyKeys(d, ['minutes']) && d != null && isDayStartMinutes((d as Record<string, unknown>).minutes) },
 };
 
 function validLimit(v: unknown): boolean {
@@ -77,6 +79,7 @@ const HOSTILE_BY_KIND: Record<Kind, fc.Arbitrary<unknown>> = {
   by: fc.oneof(hostileValue, fc.constantFrom('Streak', 'weekfocus', 'streak ', 'longest', '')),
   cursor: hostileValue,
   confirm: fc.oneof(hostileValue, fc.constantFrom('true', 1, 'yes', false)),
+  minutes: fc.oneof(hostileValue, fc.constantFrom(-15, 721, 735, 10, 7.5, '60', Number.NaN, Number.POSITIVE_INFINITY, 1e9)),
 };
 
 interface HostileCall {

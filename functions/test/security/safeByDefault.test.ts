@@ -30,6 +30,7 @@ const validRequests: Record<string, Record<string, unknown>> = {
   getMyStreak: {},
   addFriend: { friendId: 'a-friend' },
   removeFriend: { friendId: 'a-friend' },
+  setDayStart: { minutes: 240 },
   getFriends: {},
   getFriendsLeaderboard: { limit: 10, by: 'streak' },
   exportMyData: {},
