@@ -16,8 +16,10 @@ as $$
     'lastQualifiedDate', to_char(s.last_qualified_date, 'YYYY-MM-DD'),
     'qualifiedDaysCount', s.qualified_days_count,
     'timezone', s.timezone,
-    'streakExpiresAt', iso_utc(local_day_start(s.last_qualified_date + s.freeze_reach + 2, s.timezone,
-                                               day_start_minutes_on(s.day_start_from, s.day_start_minutes, s.last_qualified_date + s.freeze_reach + 2))),
+    -- Most users keep midnight: the schedule is only read for those who set one (it is on every write's path).
+    'streakExpiresAt', iso_utc(case when s.day_start_from is null then local_day_start(s.last_qualified_date + s.freeze_reach + 2, s.timezone)
+                                    else local_day_start(s.last_qualified_date + s.freeze_reach + 2, s.timezone,
+                                                         day_start_minutes_on(s.day_start_from, s.day_start_minutes, s.last_qualified_date + s.freeze_reach + 2)) end),
     'updatedAt', iso_utc(s.updated_at),
     'freezesAvailable', s.freezes_available,
     'frozenDates', iso_dates(s.frozen_dates),
