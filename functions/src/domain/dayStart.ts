@@ -50,6 +50,14 @@ export function startOfDay(date: LocalDate, timeZone: string, changes: readonly 
   return start;
 }
 
+/**
+ * The first instant whose local date is `date` (where midnight is skipped, the first instant that exists;
+ * where it repeats, the first 00:00). For a date the zone skipped entirely, the start of the next date.
+ */
+export function startOfLocalDate(date: LocalDate, timeZone: string): number {
+  return startOfDay(date, timeZone, []);
+}
+
 // Splitting asks for each date's start and the next one's, several times per session, and each costs
 // up to six Intl calls: remember them, bounded.
 const starts = new Map<string, number>();

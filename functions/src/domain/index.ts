@@ -1,4 +1,4 @@
-export { type LocalDate, localDateOf, startOfLocalDate, addDays, daysBetween, isLocalDate, offsetMsAt, utcMidnightOf } from './localDate';
+export { type LocalDate, localDateOf, addDays, daysBetween, isLocalDate, offsetMsAt, utcMidnightOf } from './localDate';
 export { isValidTimeZone, runtimeCanonicalTimeZone } from './timeZone';
 export { parseInstant } from './instant';
 export {
@@ -28,5 +28,6 @@ export {
   isDayStartMinutes,
   dayStartMinutesOn,
   startOfDay,
+  startOfLocalDate,
   dateAt,
 } from './dayStart';
